@@ -1,0 +1,120 @@
+"""Settings of a run: one frozen dataclass, checked once, never mutated.
+
+The tutorial's settings for each experiment live in `lstmlab.experiments` as instances of
+`Config`; the command line reads its defaults from there.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+
+from lstmlab.cell import RECURRENT_ACTIVATIONS
+from lstmlab.errors import ConfigError
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+FRAMINGS = ("timesteps", "features")
+ENCODINGS = ("scalar", "onehot")
+PADDINGS = ("zero", "mask")
+DATA_KINDS = ("windows", "runs")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that decides what is trained and how.
+
+    data: "windows" — every window of `seq_length` symbols and the symbol after it;
+          "runs" — `num_patterns` random runs of 1..`seq_length` consecutive symbols,
+          pre-padded to `seq_length` (the tutorial's variable-length experiment).
+    batch_size: samples per update; None means all samples in one batch.
+    """
+
+    experiment: str = "timesteps"
+    alphabet: str = ALPHABET
+    sequence: str | None = None  # text to learn; None means the alphabet itself, once
+    data: str = "windows"
+    seq_length: int = 3
+    framing: str = "timesteps"
+    encoding: str = "scalar"
+    num_patterns: int = 1000
+    padding: str = "zero"
+    holdout: float = 0.0
+    units: int = 32
+    epochs: int = 500
+    batch_size: int | None = 1
+    shuffle: bool = True
+    stateful: bool = False
+    recurrent_activation: str = "sigmoid"
+    learning_rate: float = 1e-3
+    seed: int = 7
+    data_seed: int = 7  # draws patterns and the holdout split; the tutorial's numpy seed
+
+    def replace(self, **overrides) -> "Config":
+        """A new, checked Config; unknown setting names are rejected by name."""
+        known = {f.name for f in dataclasses.fields(self)}
+        for name in overrides:
+            if name not in known:
+                raise ConfigError(f"unknown setting {name!r}; allowed: {', '.join(sorted(known))}")
+        return validate(dataclasses.replace(self, **overrides))
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _choice(name: str, value, allowed: tuple) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{name} {value!r} is not allowed; choose one of: {', '.join(allowed)}")
+
+
+def _positive(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a positive whole number, got {value!r}")
+
+
+def validate(config: Config) -> Config:
+    """Return `config` if every setting is allowed, else raise ConfigError naming the first bad one."""
+    _choice("framing", config.framing, FRAMINGS)
+    _choice("encoding", config.encoding, ENCODINGS)
+    _choice("padding", config.padding, PADDINGS)
+    _choice("data", config.data, DATA_KINDS)
+    _choice("recurrent activation", config.recurrent_activation, RECURRENT_ACTIVATIONS)
+    for name in ("epochs", "units", "seq_length", "num_patterns"):
+        _positive(name.replace("_", " "), getattr(config, name))
+    if config.batch_size is not None:
+        _positive("batch size", config.batch_size)
+    validate_alphabet(config.alphabet)
+    if config.sequence is None and config.data == "windows" and config.seq_length >= len(config.alphabet):
+        raise ConfigError(
+            f"window length {config.seq_length} must be smaller than the alphabet's length "
+            f"{len(config.alphabet)} (allowed: 1..{len(config.alphabet) - 1})"
+        )
+    if config.data == "runs" and config.seq_length > len(config.alphabet) - 1:
+        raise ConfigError(
+            f"longest run {config.seq_length} must be smaller than the alphabet's length "
+            f"{len(config.alphabet)} (allowed: 1..{len(config.alphabet) - 1})"
+        )
+    if config.data == "runs" and len(config.alphabet) < 3:
+        raise ConfigError(f"random runs need an alphabet of at least 3 symbols, got {config.alphabet!r}")
+    if config.framing == "features" and config.data == "runs":
+        raise ConfigError("framing 'features' needs fixed windows; variable-length runs use 'timesteps'")
+    if config.stateful and config.shuffle:
+        raise ConfigError("a stateful model carries state from sample to sample in order: use shuffle off")
+    if not 0.0 <= config.holdout < 1.0:
+        raise ConfigError(f"holdout {config.holdout!r} must be a fraction in [0, 1)")
+    if not config.learning_rate > 0:
+        raise ConfigError(f"learning rate must be positive, got {config.learning_rate!r}")
+    return config
+
+
+def validate_alphabet(alphabet: str) -> str:
+    if not alphabet:
+        raise ConfigError("the alphabet is empty; give at least 2 distinct symbols")
+    seen: dict[str, int] = {}
+    for position, symbol in enumerate(alphabet):
+        if symbol in seen:
+            raise ConfigError(
+                f"the alphabet {alphabet!r} repeats {symbol!r} (positions {seen[symbol]} and "
+                f"{position}); every symbol must be distinct"
+            )
+        seen[symbol] = position
+    if len(alphabet) < 2:
+        raise ConfigError(f"the alphabet {alphabet!r} has one symbol; give at least 2 distinct symbols")
+    return alphabet

@@ -1,0 +1,187 @@
+"""Compiled training: `make_train(config, patterns)` gives pure functions whose loops are
+`lax.scan` over the batches of an epoch and over epochs; seeds train side by side under `vmap`.
+
+Keras semantics kept: Adam (lr 1e-3, β1 0.9, β2 0.999, ε 1e-7), categorical cross-entropy,
+samples reshuffled every epoch when `shuffle` is on, a short last batch when the batch size
+does not divide the samples, and per-epoch mean loss and accuracy of the training batches.
+"""
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from lstmlab.cell import LSTMState, zero_state
+from lstmlab.config import Config
+from lstmlab.data import Patterns, encode_inputs, input_features
+from lstmlab.model import forward, init_params
+
+
+class TrainState(NamedTuple):
+    params: dict
+    opt_state: optax.OptState
+    shuffle_key: jax.Array
+    epoch: jax.Array  # epochs done so far, int32
+
+
+class EpochMetrics(NamedTuple):
+    loss: jax.Array  # (epochs,) mean training loss per sample
+    accuracy: jax.Array  # (epochs,) share of training samples predicted right
+
+
+class BatchCarry(NamedTuple):
+    params: dict
+    opt_state: optax.OptState
+    lstm_state: LSTMState  # carried between batches only by a stateful model
+
+
+class Batches(NamedTuple):
+    x: jax.Array  # (batches, batch, time, features)
+    mask: jax.Array  # (batches, batch, time)
+    y: jax.Array  # (batches, batch)
+    weight: jax.Array  # (batches, batch): 0 for the rows that pad a short last batch
+
+
+def make_optimizer(config: Config) -> optax.GradientTransformation:
+    return optax.adam(config.learning_rate, b1=0.9, b2=0.999, eps=1e-7)
+
+
+def batch_size_of(config: Config, samples: int) -> int:
+    return samples if config.batch_size is None else min(config.batch_size, samples)
+
+
+@dataclass(frozen=True)
+class Trainer:
+    """Pure functions for one config and one training set.
+
+    init(key) -> TrainState;  run_epochs(state, epochs) -> (state, EpochMetrics);
+    epochs is static. Both work on one seed; `vmap` them for many.
+    """
+
+    config: Config
+    init: Callable[[jax.Array], TrainState]
+    run_epochs: Callable[[TrainState, int], tuple[TrainState, EpochMetrics]]
+
+
+def make_train(config: Config, patterns: Patterns) -> Trainer:
+    x_all, mask_all = (jnp.asarray(a) for a in encode_inputs(patterns, config))
+    y_all = jnp.asarray(patterns.targets)
+    samples = len(patterns)
+    batch = batch_size_of(config, samples)
+    n_batches = -(-samples // batch)
+    n_padded = n_batches * batch - samples
+    classes = len(config.alphabet)
+    optimizer = make_optimizer(config)
+    activation = config.recurrent_activation
+
+    def init(key: jax.Array) -> TrainState:
+        init_key, shuffle_key = jax.random.split(key)
+        params = init_params(init_key, input_features(config), config.units, classes)
+        return TrainState(params, optimizer.init(params), shuffle_key, jnp.int32(0))
+
+    def loss_fn(params, x, mask, y, weight, state):
+        logits, final = forward(params, x, mask, state, recurrent_activation=activation)
+        nll = optax.softmax_cross_entropy_with_integer_labels(logits, y)
+        correct = (jnp.argmax(logits, axis=-1) == y).astype(jnp.float32)
+        return jnp.sum(weight * nll) / jnp.sum(weight), (final, nll, correct)
+
+    grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
+
+    def batch_step(carry: BatchCarry, b: Batches):
+        # A stateful model starts each batch from the last one's state, without a gradient
+        # through it (Keras truncates backpropagation at the batch boundary).
+        start = jax.lax.stop_gradient(carry.lstm_state) if config.stateful else zero_state((batch,), config.units)
+        (_, (final, nll, correct)), grads = grad_fn(carry.params, b.x, b.mask, b.y, b.weight, start)
+        updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params)
+        params = optax.apply_updates(carry.params, updates)
+        return BatchCarry(params, opt_state, final), (jnp.sum(b.weight * nll), jnp.sum(b.weight * correct))
+
+    def epoch_batches(key: jax.Array) -> Batches:
+        order = jax.random.permutation(key, samples) if config.shuffle else jnp.arange(samples)
+        order = jnp.concatenate([order, jnp.zeros(n_padded, order.dtype)]).reshape(n_batches, batch)
+        weight = (jnp.arange(n_batches * batch) < samples).astype(jnp.float32).reshape(n_batches, batch)
+        return Batches(x_all[order], mask_all[order], y_all[order], weight)
+
+    def run_epoch(state: TrainState, _):
+        batches = epoch_batches(jax.random.fold_in(state.shuffle_key, state.epoch))
+        # Every epoch starts from a zero state: the stateful model's reset at the epoch's end.
+        carry = BatchCarry(state.params, state.opt_state, zero_state((batch,), config.units))
+        carry, (loss_sums, correct_sums) = jax.lax.scan(batch_step, carry, batches)
+        metrics = EpochMetrics(jnp.sum(loss_sums) / samples, jnp.sum(correct_sums) / samples)
+        return TrainState(carry.params, carry.opt_state, state.shuffle_key, state.epoch + 1), metrics
+
+    def run_epochs(state: TrainState, epochs: int) -> tuple[TrainState, EpochMetrics]:
+        return jax.lax.scan(run_epoch, state, None, length=epochs)
+
+    return Trainer(config=config, init=init, run_epochs=run_epochs)
+
+
+def seed_keys(seeds: Sequence[int]) -> jax.Array:
+    """One root key per seed: seed k gets the same key whether it trains alone or with others."""
+    return jnp.stack([jax.random.key(int(s)) for s in seeds])
+
+
+def chunk_length(epochs: int, chunks: int = 20) -> int:
+    """The largest divisor of `epochs` that is at most epochs / chunks: one compiled chunk
+    size serves the whole run, and the progress bar moves about `chunks` times."""
+    target = max(1, epochs // chunks)
+    return max(d for d in range(1, target + 1) if epochs % d == 0)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Trained weights and history, stacked over seeds (leading axis)."""
+
+    config: Config
+    seeds: tuple[int, ...]
+    params: dict  # leaves (seeds, ...)
+    loss: np.ndarray  # (seeds, epochs)
+    accuracy: np.ndarray  # (seeds, epochs)
+    compile_seconds: float
+    train_seconds: float
+
+    def params_of(self, index: int) -> dict:
+        return jax.tree_util.tree_map(lambda leaf: leaf[index], self.params)
+
+
+def train(
+    config: Config,
+    patterns: Patterns,
+    seeds: Sequence[int] | None = None,
+    on_progress: Callable[[int, EpochMetrics], None] | None = None,
+) -> TrainResult:
+    """Train one model per seed (default: config.seed), all under one `vmap`.
+
+    on_progress(epochs_done, metrics_of_the_chunk) is called on the host between chunks.
+    """
+    seeds = tuple(seeds) if seeds is not None else (config.seed,)
+    trainer = make_train(config, patterns)
+    chunk = chunk_length(config.epochs)
+
+    started = time.perf_counter()
+    init_all = jax.jit(jax.vmap(trainer.init)).lower(seed_keys(seeds)).compile()
+    state = init_all(seed_keys(seeds))
+    run_chunk = (
+        jax.jit(jax.vmap(trainer.run_epochs, in_axes=(0, None)), static_argnums=1, donate_argnums=0)
+        .lower(state, chunk)
+        .compile()
+    )
+    compile_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    history = []
+    for done in range(chunk, config.epochs + 1, chunk):
+        state, metrics = run_chunk(state)
+        history.append(metrics)
+        if on_progress is not None:
+            on_progress(done, jax.device_get(metrics))  # the host waits for the device here
+    loss = np.concatenate([np.asarray(m.loss) for m in history], axis=1)
+    accuracy = np.concatenate([np.asarray(m.accuracy) for m in history], axis=1)
+    params = jax.device_get(state.params)
+    train_seconds = time.perf_counter() - started
+    return TrainResult(config, seeds, params, loss, accuracy, compile_seconds, train_seconds)
