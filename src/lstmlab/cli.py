@@ -113,20 +113,14 @@ def run(
         str | None, typer.Option(help="Samples per update, or 'all' (default: the tutorial's).")
     ] = None,
     units: Annotated[int | None, typer.Option(help="LSTM units (default: the tutorial's).")] = None,
-    seq_length: Annotated[
-        int | None, typer.Option(help="Window length (longest run for variable-length).")
-    ] = None,
+    seq_length: Annotated[int | None, typer.Option(help="Window length (longest run for variable-length).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed for weights and shuffling (default: 7).")] = None,
     alphabet: Annotated[str | None, typer.Option(help="The symbols, in order (default: A-Z).")] = None,
     shuffle: Annotated[
         bool | None, typer.Option("--shuffle/--no-shuffle", help="Reshuffle samples every epoch.")
     ] = None,
-    padding: Annotated[
-        str | None, typer.Option(help="variable-length: 'zero' (the tutorial's) or 'mask'.")
-    ] = None,
-    holdout: Annotated[
-        float | None, typer.Option(help="Fraction of distinct patterns kept out of training.")
-    ] = None,
+    padding: Annotated[str | None, typer.Option(help="variable-length: 'zero' (the tutorial's) or 'mask'.")] = None,
+    holdout: Annotated[float | None, typer.Option(help="Fraction of distinct patterns kept out of training.")] = None,
     activation: Annotated[
         str | None, typer.Option(help="Recurrent activation: 'sigmoid' or Keras 2's 'hard_sigmoid'.")
     ] = None,

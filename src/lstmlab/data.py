@@ -66,7 +66,7 @@ def random_runs(size: int, count: int, max_length: int, rng: np.random.RandomSta
         start = rng.randint(size - 2)
         end = rng.randint(start, min(start + max_length, size - 1))
         run = np.arange(start, end + 1)
-        inputs[row, max_length - len(run):] = run
+        inputs[row, max_length - len(run) :] = run
         targets[row] = end + 1
     return Patterns(inputs, targets)
 
