@@ -1,0 +1,139 @@
+"""Asking a trained model: the next symbol after a text, and sequences fed back to it.
+
+A fixed-window model reads the last `seq_length` symbols; a variable-length (runs) model
+reads 1..`seq_length` symbols, pre-padded; a stateful model reads its text window by
+window (letter by letter when the window is 1) from a reset state, carrying the state.
+"""
+
+from dataclasses import dataclass
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lstmlab.cell import LSTMState, zero_state
+from lstmlab.config import Config
+from lstmlab.data import PAD, Patterns, encode_inputs, encode_text
+from lstmlab.errors import DataError
+from lstmlab.model import forward
+
+
+@partial(jax.jit, static_argnames=("activation",))
+def _step(params, x, mask, state: LSTMState, *, activation: str):
+    logits, state = forward(params, x, mask, state, recurrent_activation=activation)
+    return jax.nn.softmax(logits)[0], state
+
+
+def _window_input(codes: np.ndarray, config: Config):
+    inputs = np.full((1, config.seq_length), PAD, np.int32)
+    inputs[0, config.seq_length - len(codes) :] = codes
+    x, mask = encode_inputs(Patterns(inputs, np.zeros(1, np.int32)), config)
+    return jnp.asarray(x), jnp.asarray(mask)
+
+
+def check_text(text: str, config: Config) -> np.ndarray:
+    """Codes of `text`, if this model can read it; else DataError naming what is allowed."""
+    if not text:
+        raise DataError(f"the text is empty; give {_allowed_lengths(config)} symbols from the model's alphabet")
+    codes = encode_text(text, config.alphabet)
+    if config.stateful:
+        if len(codes) < config.seq_length:
+            raise DataError(f"{text!r} has {len(codes)} symbols; this model needs at least {config.seq_length}")
+    elif config.data == "runs":
+        if len(codes) > config.seq_length:
+            raise DataError(f"{text!r} has {len(codes)} symbols; this model reads 1..{config.seq_length}")
+    elif len(codes) != config.seq_length:
+        raise DataError(f"{text!r} has {len(codes)} symbols; this model reads windows of exactly {config.seq_length}")
+    return codes
+
+
+def _allowed_lengths(config: Config) -> str:
+    if config.stateful:
+        return f"at least {config.seq_length}"
+    return f"1..{config.seq_length}" if config.data == "runs" else f"exactly {config.seq_length}"
+
+
+def feed(params: dict, config: Config, codes: np.ndarray, state: LSTMState | None = None):
+    """Read `codes` as a stateful model does: every window in turn, carrying the state.
+
+    Returns the probabilities after each window, (windows, symbols), and the final state.
+    """
+    state = zero_state((1,), config.units) if state is None else state
+    probs = []
+    for end in range(config.seq_length, len(codes) + 1):
+        p, state = _step(
+            params,
+            *_window_input(codes[end - config.seq_length : end], config),
+            state,
+            activation=config.recurrent_activation,
+        )
+        probs.append(np.asarray(p))
+    return np.stack(probs), state
+
+
+def next_probabilities(params: dict, config: Config, text: str) -> np.ndarray:
+    """(symbols,) probabilities of the symbol after `text`; a stateful model starts from a reset."""
+    codes = check_text(text, config)
+    if config.stateful:
+        return feed(params, config, codes)[0][-1]
+    p, _ = _step(
+        params, *_window_input(codes, config), zero_state((1,), config.units), activation=config.recurrent_activation
+    )
+    return np.asarray(p)
+
+
+@dataclass(frozen=True)
+class Step:
+    context: str  # what the model read for this prediction (a stateful model: this window)
+    predicted: str
+    probability: float
+
+    def line(self) -> str:
+        return f"{self.context} -> {self.predicted}"
+
+
+def generate(params: dict, config: Config, start: str, steps: int, warmup: str = "") -> list[Step]:
+    """Feed the model its own predictions `steps` times, beginning after `warmup + start`.
+
+    warmup is read first and only shapes the context (a stateful model: its state).
+    """
+    if steps < 1:
+        raise DataError(f"steps must be a positive whole number, got {steps}")
+    if not start:
+        raise DataError("the start text is empty; give at least one symbol from the model's alphabet")
+    codes = np.concatenate([encode_text(warmup, config.alphabet), encode_text(start, config.alphabet)])
+    if (config.stateful or config.data == "windows") and len(codes) < config.seq_length:
+        raise DataError(
+            f"{warmup + start!r} has {len(codes)} symbols; this model needs at least {config.seq_length} to start"
+        )
+    window = config.seq_length
+    out: list[Step] = []
+    if config.stateful:
+        probs, state = feed(params, config, codes)
+        p = probs[-1]
+        for _ in range(steps):
+            best = int(np.argmax(p))
+            out.append(Step(_text(codes[-window:], config), config.alphabet[best], float(p[best])))
+            codes = np.append(codes, best)
+            p, state = _step(
+                params, *_window_input(codes[-window:], config), state, activation=config.recurrent_activation
+            )
+            p = np.asarray(p)
+        return out
+    for _ in range(steps):
+        context = codes[-window:]
+        p, _ = _step(
+            params,
+            *_window_input(context, config),
+            zero_state((1,), config.units),
+            activation=config.recurrent_activation,
+        )
+        best = int(np.argmax(p))
+        out.append(Step(_text(context, config), config.alphabet[best], float(p[best])))
+        codes = np.append(codes, best)
+    return out
+
+
+def _text(codes: np.ndarray, config: Config) -> str:
+    return "".join(config.alphabet[c] for c in codes)
