@@ -13,7 +13,17 @@ from lstmlab import __version__
 from lstmlab.data import make_dataset
 from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.experiments import EXPERIMENTS, get_experiment, load_config
-from lstmlab.report import accuracy_line, pair_lines, result_document, settings_line, timing_line
+from lstmlab.generate import seeded_generations
+from lstmlab.report import (
+    accuracy_line,
+    generation_lines,
+    generations_document,
+    pair_lines,
+    prediction_lines,
+    result_document,
+    settings_line,
+    timing_line,
+)
 from lstmlab.runner import run as run_experiment
 from lstmlab.runtime import enable_compile_cache
 
@@ -157,7 +167,10 @@ def run(
     enable_compile_cache()
     if as_json:
         result = run_experiment(config)
-        out.print(json.dumps(result_document(result), ensure_ascii=False), markup=False)
+        extra = {}
+        if config.stateful:
+            extra["generations"] = generations_document(seeded_generations(result.params(), config))
+        out.print(json.dumps(result_document(result, extra), ensure_ascii=False), markup=False)
         return
 
     out.print(f"[bold]{config.experiment}[/bold]: {get_experiment(config.experiment).summary}")
@@ -179,23 +192,12 @@ def run(
     out.print(accuracy_line(result.accuracy), markup=False)
     if result.holdout_accuracies is not None:
         out.print(accuracy_line(float(result.holdout_accuracies[0]), "Held-out Accuracy"), markup=False)
-    _print_predictions(result)
+    for line in prediction_lines(result):
+        out.print(line, markup=False)
+    if config.stateful:
+        for line in generation_lines(seeded_generations(result.params(), config)):
+            out.print(line, markup=False)
     out.print(timing_line(result), markup=False)
-
-
-def _print_predictions(result) -> None:
-    config, dataset = result.config, result.dataset
-    if config.data == "runs":
-        out.print("Test a Random Pattern:")
-        rows = result.predictions(indices=dataset.sample)
-    else:
-        rows = result.predictions()
-    for row in rows:
-        out.print(row.line(), markup=False)
-    if config.experiment == "batch-state":
-        out.print("Test a Random Pattern:")
-        for row in result.predictions(indices=dataset.sample):
-            out.print(row.line(), markup=False)
 
 
 class _progress:

@@ -137,3 +137,37 @@ def generate(params: dict, config: Config, start: str, steps: int, warmup: str =
 
 def _text(codes: np.ndarray, config: Config) -> str:
     return "".join(config.alphabet[c] for c in codes)
+
+
+@dataclass(frozen=True)
+class Generation:
+    title: str
+    steps: list[Step]
+
+
+WHY_WARMUP = (
+    "Why: after a reset the state is the one every epoch began with, when the input was always the first "
+    "letter, so from K it answers what follows the first letter; warmed with the letters before K, the state "
+    "is where training had it at K, and it answers right."
+)
+
+
+def seeded_generations(params: dict, config: Config) -> list[Generation]:
+    """The stateful tutorial's two demonstrations, and the fix.
+
+    1. From the first letter after a reset, fed its own predictions: the whole alphabet.
+    2. From K (the 11th letter) after a reset, five steps: the tutorial's wrong answers.
+    3. From K after warming the state with the letters before it: right again.
+    """
+    alphabet = config.alphabet
+    first = alphabet[: config.seq_length]
+    k = min(10, len(alphabet) - 2)
+    start, before = alphabet[k : k + config.seq_length], alphabet[:k]
+    return [
+        Generation(f"From {first} after a reset:", generate(params, config, first, len(alphabet) - len(first))),
+        Generation(f"New start: {start}, after a reset:", generate(params, config, start, 5)),
+        Generation(
+            f"New start: {start}, after warming the state with {before}:",
+            generate(params, config, start, 5, warmup=before),
+        ),
+    ]

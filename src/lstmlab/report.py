@@ -9,6 +9,8 @@ import numpy as np
 from lstmlab import __version__
 from lstmlab.config import Config
 from lstmlab.data import Patterns
+from lstmlab.experiments import EXPERIMENTS
+from lstmlab.generate import WHY_WARMUP, Generation
 from lstmlab.runner import RunResult
 
 PAIRS_SHOWN = 30  # the variable-length data has 1000 pairs: show the head and count the rest
@@ -65,6 +67,42 @@ def timing_line(result: RunResult) -> str:
         f"Trained {steps:,} steps{models} in {t.train_seconds:.2f} s "
         f"({rate:,.0f} model-steps/s; compiling took {t.compile_seconds:.2f} s)"
     )
+
+
+def prediction_lines(result: RunResult, seed_index: int = 0) -> list[str]:
+    """The prediction table as the tutorial prints it: every training pattern (the
+    variable-length data: only 20 drawn at random), then the random sample where the
+    tutorial shows one."""
+    experiment = EXPERIMENTS.get(result.config.experiment)
+    sample = experiment is not None and experiment.random_sample
+    lines = []
+    if result.config.data != "runs":
+        lines += [row.line() for row in result.predictions(seed_index)]
+    if sample or result.config.data == "runs":
+        lines.append("Test a Random Pattern:")
+        lines += [row.line() for row in result.predictions(seed_index, indices=result.dataset.sample)]
+    return lines
+
+
+def generation_lines(generations: list[Generation]) -> list[str]:
+    lines = []
+    for generation in generations:
+        lines.append(generation.title)
+        lines += [step.line() for step in generation.steps]
+    lines.append(WHY_WARMUP)
+    return lines
+
+
+def generations_document(generations: list[Generation]) -> list[dict]:
+    return [
+        {
+            "title": g.title,
+            "steps": [
+                {"input": s.context, "predicted": s.predicted, "probability": round(s.probability, 6)} for s in g.steps
+            ],
+        }
+        for g in generations
+    ]
 
 
 def versions() -> dict:
