@@ -158,7 +158,9 @@ def test_stateful_reaches_the_tutorials_results(stateful_result):
     params, config = stateful_result.params(), stateful_result.config
     assert stateful_result.accuracy == 1.0
     alphabet, k_reset, k_warm = seeded_generations(params, config)
-    assert [s.line() for s in alphabet.steps] == [f"{a} -> {b}" for a, b in zip(config.alphabet, config.alphabet[1:])]
+    assert [s.line() for s in alphabet.steps] == [
+        f"{a} -> {b}" for a, b in zip(config.alphabet[:-1], config.alphabet[1:], strict=True)
+    ]
     assert k_reset.steps[0].predicted != "L"  # the tutorial's point: K after a reset is answered wrong
     assert [s.line() for s in k_warm.steps] == ["K -> L", "L -> M", "M -> N", "N -> O", "O -> P"]
     assert [s.line() for s in generate(params, config, "K", 5, warmup="ABCDEFGHIJ")] == [s.line() for s in k_warm.steps]
