@@ -1,3 +1,22 @@
-"""lstmlab."""
+"""lstmlab: learn and study how an LSTM learns sequences."""
 
 __version__ = "0.1.0"
+
+from lstmlab.config import Config as Config
+from lstmlab.data import Dataset as Dataset
+from lstmlab.data import Patterns as Patterns
+from lstmlab.data import make_dataset as make_dataset
+from lstmlab.errors import ConfigError as ConfigError
+from lstmlab.errors import DataError as DataError
+from lstmlab.errors import LstmlabError as LstmlabError
+from lstmlab.errors import ModelFileError as ModelFileError
+from lstmlab.experiments import EXPERIMENTS as EXPERIMENTS
+from lstmlab.experiments import load_config as load_config
+from lstmlab.generate import generate as generate
+from lstmlab.generate import next_probabilities as next_probabilities
+from lstmlab.generate import seeded_generations as seeded_generations
+from lstmlab.runner import RunResult as RunResult
+from lstmlab.runner import run as run
+from lstmlab.runtime import enable_compile_cache as enable_compile_cache
+from lstmlab.train import make_train as make_train
+from lstmlab.train import train as train
