@@ -1,0 +1,153 @@
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lstmlab import __version__
+from lstmlab.cli import app
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_version_and_help():
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"lstmlab {__version__}"
+    for args in [("-h",), ("--help",), ()]:
+        result = invoke(*args)
+        assert result.exit_code == 0 and "Usage" in result.output and "run" in result.output
+
+
+@pytest.mark.parametrize("command", ["run", "list"])
+def test_every_command_has_a_summary_and_examples(command):
+    result = invoke(command, "-h")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output and f"lstmlab {command}" in result.output
+
+
+def test_list_shows_every_experiment_with_the_tutorials_figure():
+    result = invoke("list")
+    assert result.exit_code == 0
+    for name, figure in [
+        ("naive", "84.00%"),
+        ("features", "86.96%"),
+        ("timesteps", "100.00%"),
+        ("batch-state", "100.00%"),
+        ("stateful", "100.00%"),
+        ("variable-length", "98.90%"),
+    ]:
+        assert re.search(rf"{name}\s.*{re.escape(figure)}", result.output), name
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "bogus"], "unknown experiment 'bogus'; choose one of: naive, features, timesteps"),
+        (["run", "timesteps", "--seq-length", "26"], "window length 26 must be smaller than the alphabet's length 26"),
+        (["run", "timesteps", "--alphabet", "ABC"], "window length 3 must be smaller than the alphabet's length 3"),
+        (["run", "naive", "--epochs", "0"], "epochs must be a positive whole number, got 0"),
+        (["run", "naive", "--epochs", "-5"], "epochs must be a positive whole number, got -5"),
+        (["run", "naive", "--epochs", "many"], "Invalid value for '--epochs'"),
+        (["run", "naive", "--batch-size", "0"], "batch size must be a positive whole number, got 0"),
+        (["run", "naive", "--batch-size", "half"], "batch size 'half' is not allowed; give a positive whole number"),
+        (["run", "naive", "--units", "0"], "units must be a positive whole number, got 0"),
+        (["run", "naive", "--alphabet", ""], "the alphabet is empty; give at least 2 distinct symbols"),
+        (["run", "naive", "--alphabet", "ABCA"], "the alphabet 'ABCA' repeats 'A' (positions 0 and 3)"),
+        (["run", "naive", "--alphabet", "Z"], "the alphabet 'Z' has one symbol"),
+        (["run", "variable-length", "--padding", "left"], "padding 'left' is not allowed; choose one of: zero, mask"),
+        (["run", "variable-length", "--holdout", "1.5"], "holdout 1.5 must be a fraction in [0, 1)"),
+        (["run", "naive", "--activation", "relu"], "recurrent activation 'relu' is not allowed"),
+        (["run", "stateful", "--shuffle"], "a stateful model carries state from sample to sample in order"),
+        (["run", "naive", "--frobnicate"], "No such option: --frobnicate"),
+        (["run"], "Missing argument"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert message in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_run_naive_end_to_end():
+    result = invoke("run", "naive", "--epochs", "5")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[2:27] == [
+        f"{a} -> {b}" for a, b in zip("ABCDEFGHIJKLMNOPQRSTUVWXY", "BCDEFGHIJKLMNOPQRSTUVWXYZ", strict=True)
+    ]
+    assert re.fullmatch(r"Model Accuracy: \d+\.\d\d%", lines[27])
+    assert len([line for line in lines if line.startswith("['")]) == 25
+    assert lines[-1].startswith("Trained 125 steps")
+
+
+def test_run_features_marks_wrong_predictions():
+    result = invoke("run", "features", "--epochs", "3")
+    assert result.exit_code == 0, result.output
+    table = [line for line in result.stdout.splitlines() if line.startswith("['")]
+    assert len(table) == 23 and table[0].startswith("['A', 'B', 'C'] -> ")
+    wrong = [line for line in table if "✗ expected" in line]
+    accuracy = float(re.search(r"Model Accuracy: ([\d.]+)%", result.stdout).group(1))
+    assert len(wrong) == round(23 * (1 - accuracy / 100))
+    for line in wrong:
+        assert re.fullmatch(r"\['(.)', '(.)', '(.)'\] -> . +✗ expected .", line)
+
+
+def test_run_json_is_one_document():
+    result = invoke("run", "naive", "--epochs", "4", "--alphabet", "0123456789", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["experiment"] == "naive"
+    assert document["settings"]["alphabet"] == "0123456789" and document["settings"]["epochs"] == 4
+    assert len(document["predictions"]) == 9
+    assert document["predictions"][0]["input"] == "0" and document["predictions"][0]["target"] == "1"
+    assert len(document["history"]["loss"]) == len(document["history"]["accuracy"]) == 4
+    right = sum(p["correct"] for p in document["predictions"])
+    assert document["accuracy"] == pytest.approx(right / 9)
+    assert document["compile_seconds"] >= 0 and document["train_seconds"] > 0
+
+
+def test_run_variable_length_shows_a_random_sample_and_holdout():
+    result = invoke("run", "variable-length", "--epochs", "2", "--padding", "mask", "--holdout", "0.2")
+    assert result.exit_code == 0, result.output
+    assert "Held-out Accuracy: " in result.stdout
+    assert "… and 970 more" not in result.stdout  # the holdout takes its patterns out of the 1000
+    sample = result.stdout.split("Test a Random Pattern:\n")[1].splitlines()[:20]
+    assert len(sample) == 20 and all(line.startswith("['") for line in sample)
+
+
+def test_run_stateful_prints_the_generations():
+    result = invoke("run", "stateful", "--epochs", "2", "--json")
+    assert result.exit_code == 0, result.output
+    titles = [g["title"] for g in json.loads(result.stdout)["generations"]]
+    assert titles == [
+        "From A after a reset:",
+        "New start: K, after a reset:",
+        "New start: K, after warming the state with ABCDEFGHIJ:",
+    ]
+
+
+def readme_output_block() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    block = text.split("<!-- output: lstmlab run timesteps -->")[1].split("<!-- end output -->")[0]
+    return block.strip().removeprefix("```text").removesuffix("```").strip().splitlines()
+
+
+def test_readme_shows_what_run_timesteps_prints():
+    """The README's example output is the real output at the default seed (timings aside)."""
+    shown = readme_output_block()
+    result = invoke("run", "timesteps")
+    assert result.exit_code == 0, result.output
+    printed = result.stdout.strip().splitlines()
+    timing = r"Trained 11,500 steps in [\d.]+ s \([\d,]+ model-steps/s; compiling took [\d.]+ s\)"
+    assert re.fullmatch(timing, shown[-1]) and re.fullmatch(timing, printed[-1])
+    assert printed[:-1] == shown[:-1]
+    assert "Model Accuracy: 100.00%" in printed
