@@ -1,0 +1,70 @@
+"""The gates as a picture: one heatmap panel each for i, f, g, o, c and h.
+
+Rows are units, columns are time steps labelled with the symbols read. Drawn with
+matplotlib's Agg canvas directly (no pyplot: no GUI, no global figure state).
+"""
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from lstmlab.errors import DataError
+from lstmlab.inspection import PANEL_NAMES, PANELS, Inspection, shown
+
+DPI = 100
+GRID = (2, 3)  # panels: i f g / o c h
+
+
+def figure_pixels(steps: int, units: int) -> tuple[int, int]:
+    """(width, height) in pixels of the heatmap for `steps` columns and `units` rows."""
+    rows, cols = GRID
+    panel_width = 150 + 22 * steps  # room for the unit labels and the colour bar, then the columns
+    panel_height = 110 + 9 * units
+    return cols * panel_width + 40, rows * panel_height + 70
+
+
+def check_out_path(path: str | os.PathLike) -> Path:
+    """The PNG file to write, if it can be: its folder exists and its name ends in .png."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise DataError(f"--out {str(path)!r}: the heatmap is a PNG image; give a file name ending in .png")
+    if not path.parent.is_dir():
+        raise DataError(f"--out {str(path)!r}: the folder '{path.parent}' does not exist; create it first")
+    if path.is_dir():
+        raise DataError(f"--out {str(path)!r} is a folder; give a file name ending in .png")
+    return path
+
+
+def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> Path:
+    """Draw the six panels and write them as a PNG to `path`."""
+    path = check_out_path(path)
+    width, height = figure_pixels(inspection.steps, inspection.units)
+    figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(*GRID, squeeze=False).ravel()
+    c_limit = max(1.0, float(np.abs(inspection.c).max()))
+    for ax, name in zip(axes, PANELS, strict=True):
+        values = getattr(inspection, name).T  # (units, steps)
+        if name in ("i", "f", "o"):
+            scale = {"cmap": "viridis", "vmin": 0.0, "vmax": 1.0}
+        else:  # g and h lie in [-1, 1]; c is unbounded, so its scale is its own largest value
+            limit = c_limit if name == "c" else 1.0
+            scale = {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit}
+        image = ax.imshow(values, aspect="auto", interpolation="nearest", **scale)
+        ax.set_title(PANEL_NAMES[name], fontsize=10)
+        ax.set_xticks(range(inspection.steps), [shown(label) for label in inspection.labels], fontsize=8)
+        step = max(1, inspection.units // 10)
+        ax.set_yticks(range(0, inspection.units, step))
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_ylabel("unit", fontsize=8)
+        figure.colorbar(image, ax=ax, fraction=0.08, pad=0.02, aspect=40)
+    figure.suptitle(f"{inspection.text!r} → {inspection.predicted!r} (p = {inspection.probability:.2f})", fontsize=11)
+    with warnings.catch_warnings():
+        # Emoji and other symbols the default font lacks are drawn as boxes; the picture is still right.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        figure.savefig(path, format="png", dpi=DPI)
+    return path

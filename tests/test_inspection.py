@@ -1,0 +1,143 @@
+"""The gates `inspect` reports: they recombine to the states, match a plain NumPy LSTM, and draw."""
+
+import inspect as source_of
+import json
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+from lstmlab import inspection
+from lstmlab.errors import DataError
+from lstmlab.heatmap import check_out_path, figure_pixels, save_heatmap
+from lstmlab.inspection import summarise
+from tests.reference import lstm_forward
+from tests.untrained import CYRILLIC, untrained
+
+CASES = {
+    # name: (experiment, overrides, text, labels the trace shows)
+    "timesteps": ("timesteps", {}, "ABC", ("A", "B", "C")),
+    "features": ("features", {"alphabet": CYRILLIC, "encoding": "onehot"}, "ЭЮЯ", ("ЭЮЯ",)),
+    "stateful": ("stateful", {"units": 8}, "ABCDE", ("A", "B", "C", "D", "E")),
+    "zero-padded": ("variable-length", {"units": 8}, "BC", ("pad", "pad", "pad", "B", "C")),
+    "masked": ("variable-length", {"units": 8, "padding": "mask"}, "BC", ("B", "C")),
+    "hard-sigmoid": ("timesteps", {"recurrent_activation": "hard_sigmoid", "units": 6}, "XYZ", ("X", "Y", "Z")),
+}
+
+
+@pytest.fixture(scope="module", params=CASES)
+def traced(request):
+    experiment, overrides, text, labels = CASES[request.param]
+    model = untrained(experiment, seed=3, **overrides)
+    return model, text, labels, model.inspect(text)
+
+
+def test_one_column_per_step_labelled_with_what_was_read(traced):
+    model, _, labels, ins = traced
+    assert ins.labels == labels
+    for name in inspection.PANELS:
+        assert getattr(ins, name).shape == (len(labels), model.config.units)
+
+
+def test_the_gates_recombine_to_the_states(traced):
+    _, _, _, ins = traced
+    np.testing.assert_allclose(ins.c, ins.f * ins.c_prev + ins.i * ins.g, atol=1e-6)
+    np.testing.assert_allclose(ins.h, ins.o * np.tanh(ins.c), atol=1e-6)
+
+
+def reference_inputs(model, text: str, labels) -> np.ndarray:
+    """The input vectors written out by hand: (1, steps, features)."""
+    config = model.config
+    size = len(config.alphabet)
+    if config.framing == "features":  # the window's one-hot vectors side by side, one step
+        return np.concatenate([np.eye(size)[config.alphabet.index(s)] for s in text])[None, None, :]
+    codes = [0 if label == "pad" else config.alphabet.index(label) for label in labels]  # zero padding: code 0
+    if config.encoding == "onehot":
+        return np.eye(size)[codes][None]
+    return (np.asarray(codes, np.float64) / size)[None, :, None]
+
+
+def test_the_trace_matches_a_plain_numpy_lstm(traced):
+    model, text, labels, ins = traced
+    # A stateful model's window is one letter, so carrying the state over windows is one long sequence.
+    steps, logits = lstm_forward(
+        model.params, reference_inputs(model, text, labels), None, model.config.recurrent_activation
+    )
+    for name in inspection.PANELS:
+        expected = np.stack([step[name][0] for step in steps])
+        np.testing.assert_allclose(getattr(ins, name), expected, rtol=1e-5, atol=2e-6, err_msg=name)
+    probs = np.exp(logits[0] - logits[0].max())
+    probs /= probs.sum()
+    assert ins.predicted == model.config.alphabet[int(np.argmax(probs))]
+    assert ins.probability == pytest.approx(probs.max(), rel=1e-5)
+
+
+def test_inspect_reuses_the_models_scan_and_never_rewrites_the_equations():
+    code = source_of.getsource(inspection)
+    assert "run_lstm" in code
+    assert "tanh" not in code and "sigmoid" not in code
+
+
+def test_the_summary_gives_mean_gates_and_the_units_that_changed_most(traced):
+    _, _, labels, ins = traced
+    rows = summarise(ins, top=2)
+    assert [row.label for row in rows] == list(labels)
+    delta = ins.c - ins.c_prev
+    for t, row in enumerate(rows):
+        assert row.i == pytest.approx(ins.i[t].mean()) and row.f == pytest.approx(ins.f[t].mean())
+        assert row.g == pytest.approx(ins.g[t].mean()) and row.o == pytest.approx(ins.o[t].mean())
+        assert [u for u, _ in row.changes] == list(np.argsort(-np.abs(delta[t]), kind="stable")[:2])
+        assert [d for _, d in row.changes] == pytest.approx(delta[t, [u for u, _ in row.changes]])
+
+
+def test_the_json_form_holds_every_value(traced):
+    _, _, labels, ins = traced
+    document = json.loads(json.dumps(ins.to_dict()))
+    assert [step["input"] for step in document["steps"]] == list(labels)
+    assert document["steps"][-1]["h"] == pytest.approx(ins.h[-1], abs=1e-6)
+    assert document["predicted"] == ins.predicted
+
+
+def png_size(path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk, after checking the signature and its CRC."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    (crc,) = struct.unpack(">I", data[29:33])
+    assert crc == zlib.crc32(data[12:29])
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize(
+    "experiment, overrides, text",
+    [
+        ("timesteps", {}, "ABC"),
+        ("stateful", {"units": 8}, "ABCDEFGHIJ"),
+        ("naive", {"alphabet": "😀🐍🎉🚀"}, "🐍"),  # glyphs the font lacks: boxes, not a warning
+    ],
+)
+def test_the_heatmap_is_a_png_of_the_expected_size(tmp_path, experiment, overrides, text):
+    model = untrained(experiment, **overrides)
+    ins = model.inspect(text)
+    path = save_heatmap(ins, tmp_path / "gates.png")
+    assert png_size(path) == figure_pixels(ins.steps, model.config.units)
+
+
+def test_the_heatmap_grows_with_steps_and_units():
+    assert figure_pixels(10, 32)[0] > figure_pixels(3, 32)[0]
+    assert figure_pixels(3, 50)[1] > figure_pixels(3, 32)[1]
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("missing/gates.png", "the folder '.*missing' does not exist"),
+        ("gates.jpg", "the heatmap is a PNG image; give a file name ending in .png"),
+    ],
+)
+def test_a_heatmap_path_that_cannot_be_written_is_refused(tmp_path, name, message):
+    with pytest.raises(DataError, match=message):
+        check_out_path(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []

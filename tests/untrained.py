@@ -1,0 +1,22 @@
+"""Models with freshly initialised (untrained) weights, so that files, predictions and gates can
+be tested without paying for training."""
+
+import jax
+import numpy as np
+
+from lstmlab.data import input_features
+from lstmlab.experiments import load_config
+from lstmlab.model import init_params
+from lstmlab.trained import Model
+
+CYRILLIC = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
+
+
+def untrained(experiment: str = "timesteps", seed: int = 0, **overrides) -> Model:
+    config = load_config(experiment, **overrides)
+    params = init_params(jax.random.key(seed), input_features(config), config.units, len(config.alphabet))
+    # Small random biases too, so that no gate sits at exactly its initial value.
+    params["lstm"]["bias"] = params["lstm"]["bias"] + 0.3 * jax.random.normal(
+        jax.random.key(seed + 1), (4 * config.units,)
+    )
+    return Model(config, jax.tree_util.tree_map(np.asarray, params), seed=seed, run_seeds=(seed,))
