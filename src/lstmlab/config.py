@@ -93,6 +93,8 @@ def validate(config: Config) -> Config:
         )
     if config.data == "runs" and len(config.alphabet) < 3:
         raise ConfigError(f"random runs need an alphabet of at least 3 symbols, got {config.alphabet!r}")
+    if config.sequence is not None and config.data == "runs":
+        raise ConfigError("a text to learn is read in fixed windows; random runs (variable-length) use the alphabet")
     if config.framing == "features" and config.data == "runs":
         raise ConfigError("framing 'features' needs fixed windows; variable-length runs use 'timesteps'")
     if config.stateful and config.shuffle:

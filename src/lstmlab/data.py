@@ -5,7 +5,9 @@ and the code that follows it. Inputs are pre-padded (as Keras's pad_sequences do
 batch of runs of different lengths is one rectangular array.
 """
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -110,6 +112,40 @@ class Dataset:
 def distinct_symbols(text: str) -> str:
     """A text's alphabet: its distinct characters in order of first appearance."""
     return "".join(dict.fromkeys(text))
+
+
+SEQUENCE_HOLDOUT = 0.1  # a text's last tenth is held out unless the user says otherwise
+
+
+def sequence_settings(text: str) -> dict:
+    """Config overrides for learning `text`: its distinct symbols as the alphabet, one-hot
+    input (an index scaled to 0..1 would make unrelated symbols look alike), and its last
+    part held out to measure what the model learned beyond memorising."""
+    return {"sequence": text, "alphabet": distinct_symbols(text), "encoding": "onehot", "holdout": SEQUENCE_HOLDOUT}
+
+
+def read_sequence(path: str | os.PathLike) -> str:
+    """The UTF-8 text of a sequence file, without one final line ending (an editor's, not the
+    text's). DataError, naming the file, if it is missing, unreadable, not UTF-8, empty, or
+    has fewer than 2 distinct symbols."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DataError(f"cannot read the sequence file '{path}': {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DataError(f"the sequence file '{path}' is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+    text = text.removesuffix("\n").removesuffix("\r")
+    if not text:
+        raise DataError(f"the sequence file '{path}' is empty; give a text of at least 2 distinct symbols")
+    if len(distinct_symbols(text)) < 2:
+        raise DataError(
+            f"the sequence file '{path}' has one distinct symbol ({text[0]!r}); "
+            "give a text of at least 2 distinct symbols"
+        )
+    return text
 
 
 def make_dataset(config: Config, sample_size: int = 20) -> Dataset:
