@@ -2,18 +2,23 @@
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lstmlab import __version__
-from lstmlab.data import make_dataset
+from lstmlab.data import make_dataset, read_sequence, sequence_settings
 from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.experiments import EXPERIMENTS, get_experiment, load_config
 from lstmlab.generate import seeded_generations
+from lstmlab.heatmap import check_out_path, figure_pixels, save_heatmap
+from lstmlab.inspection import shown, summarise
+from lstmlab.persist import check_target, load, save
 from lstmlab.report import (
     accuracy_line,
     generation_lines,
@@ -26,6 +31,7 @@ from lstmlab.report import (
 )
 from lstmlab.runner import run as run_experiment
 from lstmlab.runtime import enable_compile_cache
+from lstmlab.trained import models_of
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -130,9 +136,24 @@ def run(
         bool | None, typer.Option("--shuffle/--no-shuffle", help="Reshuffle samples every epoch.")
     ] = None,
     padding: Annotated[str | None, typer.Option(help="variable-length: 'zero' (the tutorial's) or 'mask'.")] = None,
-    holdout: Annotated[float | None, typer.Option(help="Fraction of distinct patterns kept out of training.")] = None,
+    holdout: Annotated[
+        float | None,
+        typer.Option(help="Fraction of distinct patterns kept out of training (a text: its last windows; 0.1)."),
+    ] = None,
     activation: Annotated[
         str | None, typer.Option(help="Recurrent activation: 'sigmoid' or Keras 2's 'hard_sigmoid'.")
+    ] = None,
+    sequence_file: Annotated[
+        Path | None,
+        typer.Option(help="Learn the windows of this UTF-8 text; its distinct characters are the alphabet."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Input: 'scalar' (code / alphabet size, the tutorial's) or 'onehot' (default for a text)."),
+    ] = None,
+    save_dir: Annotated[
+        Path | None,
+        typer.Option("--save", help="Save the trained model to this folder (config.json + model.safetensors)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
@@ -148,10 +169,17 @@ def run(
         lstmlab run naive --epochs 1000 --seed 3
 
         lstmlab run features --alphabet 0123456789 --json
+
+        lstmlab run timesteps --save models/abc
+
+        lstmlab run timesteps --sequence-file poem.txt --holdout 0.2 --save models/poem
     """
+    # A text brings its own alphabet, encoding and holdout; the user's options override them.
+    text_settings = sequence_settings(read_sequence(sequence_file)) if sequence_file is not None else {}
     config = load_config(
         get_experiment(experiment).name,
-        **_overrides(
+        **text_settings
+        | _overrides(
             epochs=epochs,
             batch_size=_batch_size(batch_size) if batch_size is not None else None,
             units=units,
@@ -162,12 +190,17 @@ def run(
             padding=padding,
             holdout=holdout,
             recurrent_activation=activation,
+            encoding=encoding,
         ),
     )
+    if save_dir is not None:
+        check_target(save_dir)  # before training: a bad folder should not cost a training run
     enable_compile_cache()
     if as_json:
         result = run_experiment(config)
         extra = {}
+        if save_dir is not None:
+            extra["saved"] = str(save(save_dir, models_of(result)))
         if config.stateful:
             extra["generations"] = generations_document(seeded_generations(result.params(), config))
         out.print(json.dumps(result_document(result, extra), ensure_ascii=False), markup=False)
@@ -198,6 +231,11 @@ def run(
         for line in generation_lines(seeded_generations(result.params(), config)):
             out.print(line, markup=False)
     out.print(timing_line(result), markup=False)
+    if save_dir is not None:
+        models = models_of(result)
+        save(save_dir, models)
+        where = f"{save_dir}" if len(models) == 1 else f"{save_dir}/seed-<k>/ (one model per seed)"
+        out.print(f"Saved to {where}", markup=False)
 
 
 class _progress:
@@ -221,3 +259,131 @@ class _progress:
 
     def __exit__(self, *exc):
         self.progress.stop()
+
+
+# --- saved models: predict, generate, inspect ---------------------------------------------
+
+ModelDir = Annotated[
+    Path, typer.Argument(help="A model folder written by `lstmlab run … --save DIR`.", show_default=False)
+]
+
+
+@app.command("predict")
+def predict_next(
+    model_dir: ModelDir,
+    text: Annotated[str, typer.Argument(help="Symbols from the model's alphabet.", show_default=False)],
+    top: Annotated[int, typer.Option(help="How many of the most probable symbols to list.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+) -> None:
+    """The symbol after TEXT, with its probability and the most probable alternatives.
+
+    A fixed-window model reads TEXT as one window, so TEXT has the window's length (a
+    variable-length model takes 1 up to it); a stateful model reads TEXT letter by letter
+    from a reset state.
+
+    Examples:
+
+        lstmlab predict models/abc ABC
+
+        lstmlab predict models/abc XYZ --top 5 --json
+    """
+    model = load(model_dir)
+    enable_compile_cache()
+    prediction = model.predict(text, top)
+    if as_json:
+        out.print(json.dumps(prediction.to_dict(), ensure_ascii=False), markup=False)
+        return
+    out.print(f"{text} -> {shown(prediction.predicted)}  (p = {prediction.probability:.4f})", markup=False)
+    for rank, (symbol, probability) in enumerate(prediction.top, start=1):
+        out.print(f"  {rank}. {shown(symbol)}  {probability:.4f}", markup=False)
+
+
+@app.command("generate")
+def generate_sequence(
+    model_dir: ModelDir,
+    start: Annotated[str, typer.Option(help="The text to start from.", show_default=False)],
+    steps: Annotated[int, typer.Option(help="How many symbols to generate.", show_default=False)],
+    warmup: Annotated[str, typer.Option(help="Symbols fed first and not printed (they set the context).")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+) -> None:
+    """Feed the model its own predictions and print the sequence: START and what follows.
+
+    A window model slides its window over its own output; a stateful model carries its
+    state from symbol to symbol.
+
+    Examples:
+
+        lstmlab generate models/abc --start ABC --steps 23
+
+        lstmlab generate models/stateful --start K --steps 5 --warmup ABCDEFGHIJ
+    """
+    model = load(model_dir)
+    enable_compile_cache()
+    generated = model.generate(start, steps, warmup=warmup)
+    sequence = start + "".join(step.predicted for step in generated)
+    if as_json:
+        document = {
+            "warmup": warmup,
+            "start": start,
+            "sequence": sequence,
+            "steps": [
+                {"context": s.context, "predicted": s.predicted, "probability": round(s.probability, 6)}
+                for s in generated
+            ],
+        }
+        out.print(json.dumps(document, ensure_ascii=False), markup=False)
+        return
+    out.print(sequence, markup=False)
+
+
+@app.command("inspect")
+def inspect_gates(
+    model_dir: ModelDir,
+    text: Annotated[str, typer.Argument(help="Symbols from the model's alphabet.", show_default=False)],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Also draw the gates as a heatmap PNG here.", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every value as one JSON document.")] = False,
+) -> None:
+    """The gates (input, forget, candidate, output), cell state and hidden state at each step.
+
+    Prints each step's mean gate openness over the units and the units whose cell state
+    changed most; --out draws every unit at every step (rows: units, columns: steps).
+    A stateful model reads TEXT letter by letter; a features model sees one step.
+
+    Examples:
+
+        lstmlab inspect models/abc ABC
+
+        lstmlab inspect models/abc ABC --out gates.png
+
+        lstmlab inspect models/stateful ABCDEFGH --json
+    """
+    if out_file is not None:
+        check_out_path(out_file)
+    model = load(model_dir)
+    enable_compile_cache()
+    inspection = model.inspect(text)
+    if out_file is not None:
+        save_heatmap(inspection, out_file)
+    if as_json:
+        document = inspection.to_dict()
+        if out_file is not None:
+            document["heatmap"] = str(out_file)
+        out.print(json.dumps(document, ensure_ascii=False), markup=False)
+        return
+    out.print(
+        f"{text} -> {shown(inspection.predicted)}  (p = {inspection.probability:.4f}); "
+        f"{inspection.steps} step{'s' if inspection.steps != 1 else ''}, {inspection.units} units",
+        markup=False,
+    )
+    table = Table(box=box.SIMPLE_HEAD, caption="i, f, o: mean over units, 0 shut .. 1 open; g: mean, -1 .. 1")
+    for column in ("t", "input", "i", "f", "g", "o", "largest Δc (unit Δc)"):
+        table.add_column(column, justify="right" if column in ("t", "i", "f", "g", "o") else "left", no_wrap=True)
+    for t, row in enumerate(summarise(inspection)):
+        changes = " ".join(f"u{unit} {delta:+.2f}" for unit, delta in row.changes)
+        table.add_row(str(t + 1), shown(row.label), *(f"{v:.3f}" for v in (row.i, row.f, row.g, row.o)), changes)
+    out.print(table)
+    if out_file is not None:
+        width, height = figure_pixels(inspection.steps, inspection.units)
+        out.print(f"Heatmap: {out_file} ({width}×{height} px)", markup=False)
