@@ -213,3 +213,12 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(models, tmp_path, args
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
     assert message in lines[0]
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+def test_readme_shows_what_generate_prints(models):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    marker = "<!-- output: lstmlab generate models/abc --start ABC --steps 23 -->"
+    block = readme.split(marker)[1].split("<!-- end output -->")[0].strip()
+    shown = block.removeprefix("```text").removesuffix("```").strip()
+    result = invoke("generate", models / "abc", "--start", "ABC", "--steps", 23)
+    assert result.stdout.strip() == shown

@@ -6,6 +6,7 @@ from lstmlab.config import Config as Config
 from lstmlab.data import Dataset as Dataset
 from lstmlab.data import Patterns as Patterns
 from lstmlab.data import make_dataset as make_dataset
+from lstmlab.data import read_sequence as read_sequence
 from lstmlab.errors import ConfigError as ConfigError
 from lstmlab.errors import DataError as DataError
 from lstmlab.errors import LstmlabError as LstmlabError
@@ -15,8 +16,17 @@ from lstmlab.experiments import load_config as load_config
 from lstmlab.generate import generate as generate
 from lstmlab.generate import next_probabilities as next_probabilities
 from lstmlab.generate import seeded_generations as seeded_generations
+from lstmlab.heatmap import save_heatmap as save_heatmap
+from lstmlab.inspection import Inspection as Inspection
+from lstmlab.inspection import inspect as inspect
+from lstmlab.persist import load as load
+from lstmlab.persist import save as save
 from lstmlab.runner import RunResult as RunResult
 from lstmlab.runner import run as run
 from lstmlab.runtime import enable_compile_cache as enable_compile_cache
 from lstmlab.train import make_train as make_train
 from lstmlab.train import train as train
+from lstmlab.trained import Model as Model
+from lstmlab.trained import Prediction as Prediction
+from lstmlab.trained import models_of as models_of
+from lstmlab.trained import predict as predict
