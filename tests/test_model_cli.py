@@ -176,7 +176,7 @@ BAD = [
     (["generate", "{m}", "--start", "ABC", "--steps", "0"], "steps must be a positive whole number, got 0"),
     (["generate", "{m}", "--start", "ABC", "--steps", "-2"], "steps must be a positive whole number, got -2"),
     (["generate", "{m}", "--start", "", "--steps", "3"], "the start text is empty"),
-    (["generate", "{m}", "--start", "A", "--steps", "3"], "'A' has 1 symbols; this model needs at least 3 to start"),
+    (["generate", "{m}", "--start", "A", "--steps", "3"], "'A' has 1 symbol; this model needs at least 3 to start"),
     (["generate", "{m}", "--start", "ABC"], "Missing option '--steps'"),
     (["predict", "no-such-dir", "ABC"], "no model at 'no-such-dir': the folder does not exist"),
     (["predict", "notes.txt", "ABC"], "'notes.txt' is a file; give the folder"),

@@ -39,13 +39,17 @@ def check_text(text: str, config: Config) -> np.ndarray:
     codes = encode_text(text, config.alphabet)
     if config.stateful:
         if len(codes) < config.seq_length:
-            raise DataError(f"{text!r} has {len(codes)} symbols; this model needs at least {config.seq_length}")
+            raise DataError(f"{text!r} has {_count(codes)}; this model needs at least {config.seq_length}")
     elif config.data == "runs":
         if len(codes) > config.seq_length:
-            raise DataError(f"{text!r} has {len(codes)} symbols; this model reads 1..{config.seq_length}")
+            raise DataError(f"{text!r} has {_count(codes)}; this model reads 1..{config.seq_length}")
     elif len(codes) != config.seq_length:
-        raise DataError(f"{text!r} has {len(codes)} symbols; this model reads windows of exactly {config.seq_length}")
+        raise DataError(f"{text!r} has {_count(codes)}; this model reads windows of exactly {config.seq_length}")
     return codes
+
+
+def _count(codes: np.ndarray) -> str:
+    return "1 symbol" if len(codes) == 1 else f"{len(codes)} symbols"
 
 
 def _allowed_lengths(config: Config) -> str:
@@ -105,7 +109,7 @@ def generate(params: dict, config: Config, start: str, steps: int, warmup: str =
     codes = np.concatenate([encode_text(warmup, config.alphabet), encode_text(start, config.alphabet)])
     if (config.stateful or config.data == "windows") and len(codes) < config.seq_length:
         raise DataError(
-            f"{warmup + start!r} has {len(codes)} symbols; this model needs at least {config.seq_length} to start"
+            f"{warmup + start!r} has {_count(codes)}; this model needs at least {config.seq_length} to start"
         )
     window = config.seq_length
     out: list[Step] = []
