@@ -1,4 +1,4 @@
-"""Process-wide JAX set-up: the persistent compilation cache."""
+"""Process-wide JAX set-up: the persistent compilation cache, one CPU device per core."""
 
 import os
 from pathlib import Path
@@ -25,3 +25,18 @@ def enable_compile_cache(path: Path | None = None) -> Path:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
     return path
+
+
+def use_cpu_cores(count: int | None = None) -> None:
+    """Ask JAX for one CPU device per core (default: os.cpu_count()), before JAX starts.
+
+    XLA runs one program on one core; `lstmlab.train.train` puts groups of seeds on every
+    local device, so with a device per core the seeds train side by side. Has no effect
+    once JAX has run anything (its devices are fixed then) or on a GPU machine, whose
+    device JAX uses by default.
+    """
+    count = count or os.cpu_count() or 1
+    try:
+        jax.config.update("jax_num_cpu_devices", count)
+    except RuntimeError:  # JAX has started already: keep the devices it has
+        pass

@@ -149,39 +149,104 @@ class TrainResult:
         return jax.tree_util.tree_map(lambda leaf: leaf[index], self.params)
 
 
+# --- many seeds: groups, devices ----------------------------------------------------------
+#
+# Seeds train in groups: each group is one vmapped, compiled call on one device, and every
+# group has the same size so that one compiled program serves them all. Groups exist for
+# three reasons, all measured on a 2-core CPU with `benchmarks/seeds.py`:
+# - XLA runs one program on one core, but gives a program on each CPU device its own core,
+#   so groups spread over `jax.local_devices()` train side by side (2 cores: about 2x; see
+#   `lstmlab.runtime.use_cpu_cores`, which makes one CPU device per core);
+# - a group's weights and Adam moments (about 62 KB a seed for `timesteps`) should stay in
+#   the cache shared by the cores: 64 seeds a group ran at ~300,000 model-steps/s, 500 at
+#   ~160,000;
+# - a group's memory is bounded, so any number of seeds fits: they just take longer.
+GROUP_MEMORY_BYTES = 1 << 30  # working memory allowed to one compiled call
+CPU_GROUP_SEEDS = 64  # cache-friendly group size on CPU; accelerators take what memory allows
+
+
+def seed_bytes(config: Config, samples: int) -> int:
+    """A generous estimate of the memory one seed needs inside a compiled training call:
+    weights, Adam moments, gradients and temporaries, an epoch of shuffled batches and the
+    activations kept for backpropagation (4-byte floats)."""
+    units, features, classes = config.units, input_features(config), len(config.alphabet)
+    weights = 4 * units * (features + units + 1) + classes * (units + 1)
+    batch = batch_size_of(config, samples)
+    padded = -(-samples // batch) * batch
+    epoch_data = padded * (config.seq_length * (features + 1) + 3)
+    activations = batch * (config.seq_length * units * 12 + classes * 4)
+    return 4 * (8 * weights + 2 * epoch_data + activations)
+
+
+def max_group_size(config: Config, samples: int, platform: str) -> int:
+    by_memory = max(1, GROUP_MEMORY_BYTES // seed_bytes(config, samples))
+    return min(by_memory, CPU_GROUP_SEEDS) if platform == "cpu" else by_memory
+
+
+def plan_groups(n_seeds: int, n_devices: int, max_group: int) -> tuple[tuple[int, ...], ...]:
+    """Positions 0..n_seeds-1 split into groups of one size, at most `max_group`, aiming at a
+    multiple of the devices so that none idles, but never a group made only of padding (so
+    33 seeds on 8 devices in groups of at most 5 make 7 groups). The last group is padded by
+    repeating the last position; those duplicate models are trained and then dropped."""
+    count = max(-(-n_seeds // max_group), min(n_seeds, n_devices))
+    count = min(n_seeds, -(-count // n_devices) * n_devices)
+    size = -(-n_seeds // count)
+    count = -(-n_seeds // size)
+    padded = list(range(n_seeds)) + [n_seeds - 1] * (size * count - n_seeds)
+    return tuple(tuple(padded[g * size : (g + 1) * size]) for g in range(count))
+
+
+def _stack(trees: list) -> dict:
+    """Concatenate host copies of group results along the seed axis."""
+    return jax.tree_util.tree_map(lambda *leaves: np.concatenate(leaves, axis=0), *trees)
+
+
 def train(
     config: Config,
     patterns: Patterns,
     seeds: Sequence[int] | None = None,
     on_progress: Callable[[int, EpochMetrics], None] | None = None,
+    *,
+    max_group: int | None = None,
 ) -> TrainResult:
-    """Train one model per seed (default: config.seed), all under one `vmap`.
+    """Train one model per seed (default: config.seed) under `vmap`, in groups of seeds
+    spread over the local devices (see `plan_groups`).
 
-    on_progress(epochs_done, metrics_of_the_chunk) is called on the host between chunks.
+    Seed k is seed k whatever else trains beside it: its key is `jax.random.key(k)` and no
+    computation mixes seeds. on_progress(epochs_done, metrics) is called on the host between
+    chunks of epochs, with metrics (seeds, epochs in the chunk). `max_group` caps the seeds
+    per compiled call (default: from memory and, on CPU, the cache).
     """
     seeds = tuple(seeds) if seeds is not None else (config.seed,)
     trainer = make_train(config, patterns)
     chunk = chunk_length(config.epochs)
+    devices = jax.local_devices()
+    limit = max_group or max_group_size(config, len(patterns), devices[0].platform)
+    groups = plan_groups(len(seeds), len(devices), limit)
+    placed = [devices[g % len(devices)] for g in range(len(groups))]
 
     started = time.perf_counter()
-    init_all = jax.jit(jax.vmap(trainer.init)).lower(seed_keys(seeds)).compile()
-    state = init_all(seed_keys(seeds))
-    run_chunk = (
-        jax.jit(jax.vmap(trainer.run_epochs, in_axes=(0, None)), static_argnums=1, donate_argnums=0)
-        .lower(state, chunk)
-        .compile()
-    )
+    group_keys = [seed_keys([seeds[i] for i in group]) for group in groups]
+    init_group = jax.jit(jax.vmap(trainer.init)).lower(group_keys[0]).compile()
+    states = [jax.device_put(init_group(keys), device) for keys, device in zip(group_keys, placed, strict=True)]
+    run_chunk = jax.jit(jax.vmap(trainer.run_epochs, in_axes=(0, None)), static_argnums=1, donate_argnums=0)
+    # A compiled program belongs to one device: compile once for each device in use.
+    compiled = {d: run_chunk.lower(states[placed.index(d)], chunk).compile() for d in dict.fromkeys(placed)}
     compile_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
     history = []
     for done in range(chunk, config.epochs + 1, chunk):
-        state, metrics = run_chunk(state)
-        history.append(metrics)
+        # Dispatch returns at once: groups on different devices run at the same time.
+        results = [compiled[device](state) for state, device in zip(states, placed, strict=True)]
+        states = [state for state, _ in results]
+        history.append([metrics for _, metrics in results])
         if on_progress is not None:
-            on_progress(done, jax.device_get(metrics))  # the host waits for the device here
-    loss = np.concatenate([np.asarray(m.loss) for m in history], axis=1)
-    accuracy = np.concatenate([np.asarray(m.accuracy) for m in history], axis=1)
-    params = jax.device_get(state.params)
+            metrics = _stack(jax.device_get(history[-1]))  # the host waits for the devices here
+            on_progress(done, EpochMetrics(metrics.loss[: len(seeds)], metrics.accuracy[: len(seeds)]))
+    metrics = [_stack(jax.device_get(chunk_metrics)) for chunk_metrics in history]
+    loss = np.concatenate([m.loss for m in metrics], axis=1)[: len(seeds)]
+    accuracy = np.concatenate([m.accuracy for m in metrics], axis=1)[: len(seeds)]
+    params = jax.tree_util.tree_map(lambda leaf: leaf[: len(seeds)], _stack(jax.device_get([s.params for s in states])))
     train_seconds = time.perf_counter() - started
     return TrainResult(config, seeds, params, loss, accuracy, compile_seconds, train_seconds)
