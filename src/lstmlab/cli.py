@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich import box
 from rich.console import Console
@@ -30,7 +31,9 @@ from lstmlab.report import (
     timing_line,
 )
 from lstmlab.runner import run as run_experiment
-from lstmlab.runtime import enable_compile_cache
+from lstmlab.runtime import enable_compile_cache, use_cpu_cores
+from lstmlab.seeds import parse_seeds
+from lstmlab.stats import distribution, distribution_lines
 from lstmlab.trained import models_of
 
 out = Console(highlight=False, soft_wrap=True)
@@ -86,6 +89,7 @@ def main(
 
         lstmlab run timesteps
     """
+    use_cpu_cores()  # before JAX starts: seeds then train on every core
     if ctx.invoked_subcommand is None:
         out.print(ctx.get_help(), markup=False)
 
@@ -131,6 +135,14 @@ def run(
     units: Annotated[int | None, typer.Option(help="LSTM units (default: the tutorial's).")] = None,
     seq_length: Annotated[int | None, typer.Option(help="Window length (longest run for variable-length).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed for weights and shuffling (default: 7).")] = None,
+    seeds: Annotated[
+        str | None,
+        typer.Option(
+            help="Train many seeds at once and show the accuracy distribution: a count N (seeds 1..N), "
+            "a list 1,5,9 or a range 3-10.",
+            show_default=False,
+        ),
+    ] = None,
     alphabet: Annotated[str | None, typer.Option(help="The symbols, in order (default: A-Z).")] = None,
     shuffle: Annotated[
         bool | None, typer.Option("--shuffle/--no-shuffle", help="Reshuffle samples every epoch.")
@@ -168,6 +180,8 @@ def run(
 
         lstmlab run naive --epochs 1000 --seed 3
 
+        lstmlab run timesteps --seeds 100
+
         lstmlab run features --alphabet 0123456789 --json
 
         lstmlab run timesteps --save models/abc
@@ -193,15 +207,21 @@ def run(
             encoding=encoding,
         ),
     )
+    if seeds is not None and seed is not None:
+        raise ConfigError("give --seed (one model) or --seeds (many), not both")
+    seed_list = parse_seeds(seeds) if seeds is not None else None
+    if seed_list is not None and len(seed_list) == 1:  # one seed named: an ordinary run of that seed
+        config, seed_list = config.replace(seed=seed_list[0]), None
+    many = seed_list is not None
     if save_dir is not None:
         check_target(save_dir)  # before training: a bad folder should not cost a training run
     enable_compile_cache()
     if as_json:
-        result = run_experiment(config)
-        extra = {}
+        result = run_experiment(config, seeds=seed_list)
+        extra = {"statistics": distribution(result).to_dict()} if many else {}
         if save_dir is not None:
             extra["saved"] = str(save(save_dir, models_of(result)))
-        if config.stateful:
+        if config.stateful and not many:
             extra["generations"] = generations_document(seeded_generations(result.params(), config))
         out.print(json.dumps(result_document(result, extra), ensure_ascii=False), markup=False)
         return
@@ -211,17 +231,24 @@ def run(
     dataset = make_dataset(config)
     for line in pair_lines(dataset.train, config.alphabet):
         out.print(line, markup=False)
-    with _progress(config.epochs) as (progress, task):
+    description = f"training {len(seed_list)} seeds (median)" if many else "training"
+    with _progress(config.epochs, description) as (progress, task):
 
         def advance(done, metrics):
             progress.update(
                 task,
                 completed=done,
-                loss=float(metrics.loss[0, -1]),
-                accuracy=float(metrics.accuracy[0, -1]),
+                loss=float(np.median(metrics.loss[:, -1])),
+                accuracy=float(np.median(metrics.accuracy[:, -1])),
             )
 
-        result = run_experiment(config, on_progress=advance, dataset=dataset)
+        result = run_experiment(config, seeds=seed_list, on_progress=advance, dataset=dataset)
+    if many:
+        for line in distribution_lines(distribution(result)):
+            out.print(line, markup=False)
+        out.print(timing_line(result), markup=False)
+        _save(save_dir, result)
+        return
     out.print(accuracy_line(result.accuracy), markup=False)
     if result.holdout_accuracies is not None:
         out.print(accuracy_line(float(result.holdout_accuracies[0]), "Held-out Accuracy"), markup=False)
@@ -231,6 +258,10 @@ def run(
         for line in generation_lines(seeded_generations(result.params(), config)):
             out.print(line, markup=False)
     out.print(timing_line(result), markup=False)
+    _save(save_dir, result)
+
+
+def _save(save_dir: Path | None, result) -> None:
     if save_dir is not None:
         models = models_of(result)
         save(save_dir, models)
