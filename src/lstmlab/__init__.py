@@ -21,9 +21,16 @@ from lstmlab.inspection import Inspection as Inspection
 from lstmlab.inspection import inspect as inspect
 from lstmlab.persist import load as load
 from lstmlab.persist import save as save
+from lstmlab.reproduce import reproduce as reproduce
 from lstmlab.runner import RunResult as RunResult
 from lstmlab.runner import run as run
 from lstmlab.runtime import enable_compile_cache as enable_compile_cache
+from lstmlab.runtime import use_cpu_cores as use_cpu_cores
+from lstmlab.seeds import parse_seeds as parse_seeds
+from lstmlab.stats import Summary as Summary
+from lstmlab.stats import distribution as distribution
+from lstmlab.stats import histogram as histogram
+from lstmlab.stats import summarize as summarize
 from lstmlab.train import make_train as make_train
 from lstmlab.train import train as train
 from lstmlab.trained import Model as Model
