@@ -11,7 +11,7 @@ import io
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 TUTORIAL = "#d62728"  # red: what the tutorial reported
 OURS = "#1f77b4"  # blue: what the seeds did
@@ -36,7 +36,7 @@ def accuracy_figure(title: str, accuracies, tutorial_percent: float, patterns: i
         step = 100 / patterns
         edges = np.arange(-0.5, patterns + 1) * step
     else:
-        edges = np.linspace(0, 100, 51)
+        edges = np.linspace(0, 100, 201)  # half-percent bars
     axes.hist(values, bins=edges, color=OURS, alpha=0.85, label=f"{len(values)} seeds")
     axes.axvline(
         tutorial_percent, color=TUTORIAL, linestyle="--", linewidth=2, label=f"tutorial {tutorial_percent:.2f}%"
@@ -62,9 +62,10 @@ def _bands(axes, history: np.ndarray, label: str, log: bool = False) -> None:
     axes.set_ylabel(label)
     if log:
         axes.set_yscale("log")
-        plain = FuncFormatter(lambda value, _: f"{value:g}")  # 0.5, not 5×10⁻¹
-        axes.yaxis.set_major_formatter(plain)
-        axes.yaxis.set_minor_formatter(plain)
+        # Ticks at 1, 2, 5 times powers of ten, written plainly: 0.5, not 5×10⁻¹.
+        axes.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axes.yaxis.set_minor_formatter(NullFormatter())
     axes.set_xlim(1, max(2, history.shape[1]))
 
 
