@@ -101,3 +101,22 @@ def test_pattern_lines_show_the_hardest_when_there_are_many():
 def test_summarize_rejects_nothing():
     with pytest.raises(ValueError, match="non-empty"):
         summarize([])
+
+
+def test_readme_many_seeds_output_is_what_the_code_prints():
+    """The README shows `run timesteps --seeds 100`: 91 seeds at 23/23, 9 at 22/23 (VWX -> Y)."""
+    from pathlib import Path
+
+    from lstmlab.reproduce import COLUMNS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Many seeds", 1)[1]
+    block = ("Accuracy" + section.split("```\nAccuracy", 1)[1].split("```", 1)[0]).splitlines()
+    accuracies = [1.0] * 91 + [22 / 23] * 9
+    assert block[0] == summary_line(summarize(accuracies))
+    assert block[1:4] == ["Seeds by accuracy:", *histogram_lines(histogram(accuracies))]
+    correct = np.ones((100, 3), bool)
+    correct[:9, 1] = False
+    lines = pattern_lines(pattern_hits(correct, ["ABC", "VWX", "WXY"], ["D", "Y", "Z"]))
+    assert [block[4], block[5], *block[7:9]] == lines
+    assert "| " + " | ".join(COLUMNS.values()) + " |" in section
