@@ -16,7 +16,7 @@ from rich.table import Table
 
 from lstmlab.data import make_dataset
 from lstmlab.experiments import EXPERIMENTS, load_config
-from lstmlab.train import batch_size_of, train
+from lstmlab.training import batch_size_of, train
 
 
 def steps_per_epoch(config, samples: int) -> int:

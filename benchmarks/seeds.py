@@ -34,7 +34,7 @@ def main() -> None:
 
     from lstmlab.data import make_dataset
     from lstmlab.experiments import load_config
-    from lstmlab.train import batch_size_of, max_group_size, plan_groups, train
+    from lstmlab.training import batch_size_of, max_group_size, plan_groups, train
 
     config = load_config(args.experiment, **({"epochs": args.epochs} if args.epochs else {}))
     patterns = make_dataset(config).train

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from lstmlab.cli import app
 from lstmlab.experiments import EXPERIMENTS, load_config
-from lstmlab.generate import seeded_generations
+from lstmlab.generation import seeded_generations
 from lstmlab.report import generation_lines
 from lstmlab.runner import run
 

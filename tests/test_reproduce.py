@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lstmlab.cli import app
-from lstmlab.reproduce import COLUMNS, REPORT_FILES, write_folder
+from lstmlab.reproduction import COLUMNS, REPORT_FILES, write_folder
 from lstmlab.stats import percent
 
 EXPERIMENTS = ("naive", "batch-state", "variable-length")  # windows, one full batch, 1000 random runs

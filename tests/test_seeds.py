@@ -18,7 +18,7 @@ from lstmlab.data import make_dataset
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import load_config
 from lstmlab.seeds import parse_seeds
-from lstmlab.train import max_group_size, plan_groups, seed_bytes, train
+from lstmlab.training import max_group_size, plan_groups, seed_bytes, train
 
 runner = CliRunner()
 
@@ -132,7 +132,7 @@ def test_seeds_on_two_cpu_devices_equal_seed_alone():
         use_cpu_cores(2)
         from lstmlab.data import make_dataset
         from lstmlab.experiments import load_config
-        from lstmlab.train import train
+        from lstmlab.training import train
         config = load_config("timesteps", epochs=4, units=8)
         patterns = make_dataset(config).train
         alone = train(config, patterns, seeds=[3])

@@ -107,7 +107,7 @@ def test_readme_many_seeds_output_is_what_the_code_prints():
     """The README shows `run timesteps --seeds 100`: 91 seeds at 23/23, 9 at 22/23 (VWX -> Y)."""
     from pathlib import Path
 
-    from lstmlab.reproduce import COLUMNS
+    from lstmlab.reproduction import COLUMNS
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Many seeds", 1)[1]

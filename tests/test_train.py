@@ -7,10 +7,10 @@ import pytest
 from lstmlab.cell import zero_state
 from lstmlab.data import encode_inputs, make_dataset
 from lstmlab.experiments import load_config
-from lstmlab.generate import feed, generate, seeded_generations
+from lstmlab.generation import feed, generate, seeded_generations
 from lstmlab.model import forward
 from lstmlab.runner import run
-from lstmlab.train import chunk_length, make_train, train
+from lstmlab.training import chunk_length, make_train, train
 
 
 def leaves(tree):

@@ -16,7 +16,7 @@ from lstmlab import __version__
 from lstmlab.data import make_dataset, read_sequence, sequence_settings
 from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.experiments import EXPERIMENTS, get_experiment, load_config
-from lstmlab.generate import seeded_generations
+from lstmlab.generation import seeded_generations
 from lstmlab.heatmap import check_out_path, figure_pixels, save_heatmap
 from lstmlab.inspection import shown, summarise
 from lstmlab.persist import check_target, load, save
@@ -30,7 +30,7 @@ from lstmlab.report import (
     settings_line,
     timing_line,
 )
-from lstmlab.reproduce import plan, reproduce, summary_rows, table_lines
+from lstmlab.reproduction import plan, reproduce, summary_rows, table_lines
 from lstmlab.runner import run as run_experiment
 from lstmlab.runtime import enable_compile_cache, use_cpu_cores
 from lstmlab.seeds import parse_seeds

@@ -17,7 +17,7 @@ import numpy as np
 from lstmlab.cell import zero_state
 from lstmlab.config import Config
 from lstmlab.data import PAD, Patterns, encode_inputs
-from lstmlab.generate import check_text, next_probabilities
+from lstmlab.generation import check_text, next_probabilities
 from lstmlab.model import run_lstm
 
 PANELS = ("i", "f", "g", "o", "c", "h")

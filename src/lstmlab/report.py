@@ -10,7 +10,7 @@ from lstmlab import __version__
 from lstmlab.config import Config
 from lstmlab.data import Patterns
 from lstmlab.experiments import EXPERIMENTS
-from lstmlab.generate import WHY_WARMUP, Generation
+from lstmlab.generation import WHY_WARMUP, Generation
 from lstmlab.runner import RunResult
 
 PAIRS_SHOWN = 30  # the variable-length data has 1000 pairs: show the head and count the rest

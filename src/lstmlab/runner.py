@@ -8,7 +8,7 @@ import numpy as np
 from lstmlab.config import Config
 from lstmlab.data import Dataset, Patterns, make_dataset
 from lstmlab.evaluate import PredictionRow, prediction_rows, probabilities_many
-from lstmlab.train import EpochMetrics, TrainResult, train
+from lstmlab.training import EpochMetrics, TrainResult, train
 
 
 @dataclass(frozen=True)

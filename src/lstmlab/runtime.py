@@ -30,7 +30,7 @@ def enable_compile_cache(path: Path | None = None) -> Path:
 def use_cpu_cores(count: int | None = None) -> None:
     """Ask JAX for one CPU device per core (default: os.cpu_count()), before JAX starts.
 
-    XLA runs one program on one core; `lstmlab.train.train` puts groups of seeds on every
+    XLA runs one program on one core; `lstmlab.training.train` puts groups of seeds on every
     local device, so with a device per core the seeds train side by side. Has no effect
     once JAX has run anything (its devices are fixed then) or on a GPU machine, whose
     device JAX uses by default.

@@ -11,11 +11,8 @@ import numpy as np
 
 from lstmlab.config import Config
 from lstmlab.errors import DataError
-from lstmlab.generate import Step, generate, next_probabilities
+from lstmlab.generation import Step, generate, next_probabilities
 from lstmlab.inspection import Inspection, inspect
-
-# `lstmlab.generate` is also the name of a function re-exported by the package, so this module
-# imports names from its modules rather than the modules themselves.
 
 
 @dataclass(frozen=True)

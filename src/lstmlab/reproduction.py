@@ -27,7 +27,7 @@ from lstmlab.figures import accuracy_figure, curves_figure, overview_figure
 from lstmlab.report import settings_line, versions
 from lstmlab.runner import RunResult, run
 from lstmlab.stats import Distribution, distribution, percent, summary_line
-from lstmlab.train import EpochMetrics
+from lstmlab.training import EpochMetrics
 
 REPORT_FILES = ("report.md", "report.html", "results.json")
 HARD_PATTERNS_SHOWN = 10
