@@ -133,6 +133,12 @@ def test_a_failed_swap_puts_the_old_model_back(tmp_path, monkeypatch):
     [
         (lambda d: (d / "notes.txt").write_text("mine"), r"holds files that are not an lstmlab model \(notes.txt\)"),
         (lambda d: d.rmdir() or d.write_text("a file"), "it is a file, not a folder"),
+        (lambda d: (d / "config.json").write_text('{"mine": 1}'), r"not an lstmlab model \(config.json\)"),
+        (lambda d: (d / "config.json").write_text("not JSON"), r"not an lstmlab model \(config.json\)"),
+        (
+            lambda d: (d / "seed-1").mkdir() or (d / "seed-1" / "config.json").write_text("{}"),
+            r"not an lstmlab model \(seed-1\)",
+        ),
     ],
 )
 def test_saving_never_clobbers_what_is_not_a_model(tmp_path, make, message):

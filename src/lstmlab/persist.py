@@ -123,12 +123,27 @@ def check_target(directory: Path) -> None:
 
 
 def _holds_only_models(directory: Path) -> bool:
-    names = {p.name for p in directory.iterdir()}
-    if not names:
+    """Empty, one saved model, or seed-<k>/ folders that each hold one: what `save` may replace."""
+    entries = list(directory.iterdir())
+    if not entries:
         return True
-    if names <= {CONFIG_FILE, WEIGHTS_FILE}:
+    if _is_saved_model(directory):
         return True
-    return all(p.is_dir() and p.name.startswith("seed-") and _holds_only_models(p) for p in directory.iterdir())
+    return all(p.is_dir() and p.name.startswith("seed-") and _is_saved_model(p) for p in entries)
+
+
+def _is_saved_model(folder: Path) -> bool:
+    """True if `folder` holds only config.json (ours: it says so) and model.safetensors.
+
+    A user's own config.json beside nothing else is not a model and must not be replaced.
+    """
+    if not {p.name for p in folder.iterdir()} <= {CONFIG_FILE, WEIGHTS_FILE}:
+        return False
+    try:
+        document = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(document, dict) and document.get("format") == FORMAT
 
 
 def replace_directory(directory: Path, write: Callable[[Path], None]) -> None:
