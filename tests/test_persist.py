@@ -190,6 +190,26 @@ BROKEN = {
         "{d}/m",
         "config.json lacks the field 'format_version'",
     ),
+    "seed not a number": (
+        lambda d: edit_config(d / "m", lambda c: c.update(seed=True)),
+        "{d}/m",
+        "config.json: 'seed' is true; expected a whole number or null",
+    ),
+    "seed a text": (
+        lambda d: edit_config(d / "m", lambda c: c.update(seed="7")),
+        "{d}/m",
+        "config.json: 'seed' is \"7\"; expected a whole number or null",
+    ),
+    "run_seeds not a list": (
+        lambda d: edit_config(d / "m", lambda c: c.update(run_seeds=5)),
+        "{d}/m",
+        "config.json: 'run_seeds' is 5; expected a list of whole numbers",
+    ),
+    "run_seeds not whole numbers": (
+        lambda d: edit_config(d / "m", lambda c: c.update(run_seeds=[1, 2.5])),
+        "{d}/m",
+        r"config.json: 'run_seeds' is \[1, 2.5\]; expected a list of whole numbers",
+    ),
     "lacks a setting": (
         lambda d: edit_config(d / "m", lambda c: c["config"].pop("units")),
         "{d}/m",
@@ -277,3 +297,8 @@ def test_a_broken_model_gets_one_clear_error(saved, case):
     damage(folder)
     with pytest.raises(ModelFileError, match=message.format(d=folder)):
         load(where.format(d=folder))
+
+
+def test_a_model_without_a_seed_loads(saved):
+    edit_config(saved, lambda c: c.update(seed=None))
+    assert load(saved).seed is None

@@ -235,13 +235,16 @@ def load(directory: str | os.PathLike) -> Model:
     config = _config_from(document["config"], config_path)
     weights_path = directory / WEIGHTS_FILE
     tensors = _read_tensors(weights_path, document, config)
-    seed = document["seed"]
     return Model(
         config=config,
         params=unflatten(tensors),
-        seed=seed if isinstance(seed, int) else None,
+        seed=document["seed"],
         run_seeds=tuple(document.get("run_seeds") or ()),
     )
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # JSON true is not a seed
 
 
 def _read_document(path: Path) -> dict:
@@ -268,6 +271,12 @@ def _read_document(path: Path) -> dict:
             f"{path} has format version {version}, newer than this lstmlab ({__version__}) reads "
             f"(up to {FORMAT_VERSION}); upgrade lstmlab"
         )
+    seed = document["seed"]
+    if seed is not None and not _is_whole(seed):
+        raise ModelFileError(f"{path}: 'seed' is {json.dumps(seed)}; expected a whole number or null")
+    run_seeds = document.get("run_seeds")
+    if run_seeds is not None and not (isinstance(run_seeds, list) and all(_is_whole(s) for s in run_seeds)):
+        raise ModelFileError(f"{path}: 'run_seeds' is {json.dumps(run_seeds)}; expected a list of whole numbers")
     return document
 
 
