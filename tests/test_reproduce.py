@@ -126,6 +126,8 @@ def test_variable_length_patterns_are_counted_once_each(report):
         (["--epochs", "0"], "epochs must be a positive whole number"),
         (["--epochs", "2", "--epochs-scale", "0.5"], "not both"),
         (["--epochs-scale", "0"], "must be positive"),
+        (["--epochs-scale", "inf"], "--epochs-scale must be positive and finite, got inf"),
+        (["--epochs-scale", "nan"], "--epochs-scale must be positive and finite, got nan"),
     ],
 )
 def test_mistakes_are_one_line_exit_2_and_write_nothing(tmp_path, args, message):

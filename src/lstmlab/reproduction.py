@@ -10,6 +10,7 @@ tutorial's single runs compare with the distribution.
 import base64
 import html
 import json
+import math
 import os
 import shutil
 import sys
@@ -52,8 +53,8 @@ def scaled_config(experiment: Experiment, epochs: int | None, epochs_scale: floa
     if epochs is not None and epochs_scale is not None:
         raise ConfigError("give --epochs or --epochs-scale, not both")
     if epochs_scale is not None:
-        if not epochs_scale > 0:
-            raise ConfigError(f"--epochs-scale must be positive, got {epochs_scale!r}")
+        if not (math.isfinite(epochs_scale) and epochs_scale > 0):  # inf would overflow round(), nan compares False
+            raise ConfigError(f"--epochs-scale must be positive and finite, got {epochs_scale!r}")
         epochs = max(1, round(experiment.config.epochs * epochs_scale))
     return experiment.config if epochs is None else experiment.config.replace(epochs=epochs)
 
