@@ -16,11 +16,7 @@ from rich.table import Table
 
 from lstmlab.data import make_dataset
 from lstmlab.experiments import EXPERIMENTS, load_config
-from lstmlab.training import batch_size_of, train
-
-
-def steps_per_epoch(config, samples: int) -> int:
-    return -(-samples // batch_size_of(config, samples))
+from lstmlab.training import steps_per_epoch, train
 
 
 def bench_experiment(name: str, repeats: int) -> dict:

@@ -34,11 +34,11 @@ def main() -> None:
 
     from lstmlab.data import make_dataset
     from lstmlab.experiments import load_config
-    from lstmlab.training import batch_size_of, max_group_size, plan_groups, train
+    from lstmlab.training import max_group_size, plan_groups, steps_per_epoch, train
 
     config = load_config(args.experiment, **({"epochs": args.epochs} if args.epochs else {}))
     patterns = make_dataset(config).train
-    steps = config.epochs * -(-len(patterns) // batch_size_of(config, len(patterns)))
+    steps = config.epochs * steps_per_epoch(config, len(patterns))
     devices = jax.local_devices()
     table = Table(
         title=f"lstmlab seeds: {args.experiment}, {config.epochs} epochs × {steps // config.epochs} steps, "

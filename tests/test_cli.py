@@ -63,6 +63,9 @@ def test_list_shows_every_experiment_with_the_tutorials_figure():
         (["run", "variable-length", "--holdout", "1.5"], "holdout 1.5 must be a fraction in [0, 1)"),
         (["run", "naive", "--activation", "relu"], "recurrent activation 'relu' is not allowed"),
         (["run", "stateful", "--shuffle"], "a stateful model carries state from sample to sample in order"),
+        (["run", "naive", "--seed", "99999999999999999999"], "seed must be a whole number in 0..9223372036854775807"),
+        (["run", "naive", "--seeds", "²"], "'²' is not a seed (a whole number >= 0) or a range like 3-10"),
+        (["run", "naive", "--seeds", "0-9999999999"], "names 10,000,000,000 seeds; at most 100,000 are allowed"),
         (["run", "naive", "--frobnicate"], "No such option: --frobnicate"),
         (["run"], "Missing argument"),
     ],
@@ -119,7 +122,8 @@ def test_run_variable_length_shows_a_random_sample_and_holdout():
     result = invoke("run", "variable-length", "--epochs", "2", "--padding", "mask", "--holdout", "0.2")
     assert result.exit_code == 0, result.output
     assert "Held-out Accuracy: " in result.stdout
-    assert "… and 970 more" not in result.stdout  # the holdout takes its patterns out of the 1000
+    # the holdout takes every draw of its patterns out of the 1000
+    assert "… and 751 more (781 pairs)" in result.stdout
     sample = result.stdout.split("Test a Random Pattern:\n")[1].splitlines()[:20]
     assert len(sample) == 20 and all(line.startswith("['") for line in sample)
 

@@ -180,3 +180,27 @@ def test_stateful_evaluation_runs_in_order_with_state_carried(stateful_result):
     x, mask = encode_inputs(stateful_result.dataset.train, config)
     alone, _ = forward(params, jnp.asarray(x), jnp.asarray(mask), zero_state((25,), config.units))
     assert np.abs(jax.nn.softmax(alone) - in_order).max() > 1e-3  # state matters
+
+
+@pytest.mark.parametrize("batch_size", [4, 5, 30])
+def test_stateful_evaluation_with_batches_carries_each_rows_state(batch_size):
+    """Row r of every batch continues row r of the batch before, as Keras's stateful layers do;
+    a short last batch (25 samples in batches of 4) is evaluated too."""
+    config = load_config("stateful", epochs=2, units=6, batch_size=batch_size)
+    result = run(config)
+    params = result.params()
+    x, mask = encode_inputs(result.dataset.train, config)
+    batch = min(batch_size, 25)
+    expected = np.zeros((25, 26))
+    for row in range(batch):
+        state = zero_state((1,), config.units)
+        for i in range(row, 25, batch):
+            logits, state = forward(params, jnp.asarray(x[i : i + 1]), jnp.asarray(mask[i : i + 1]), state)
+            expected[i] = np.asarray(jax.nn.softmax(logits))[0]
+    np.testing.assert_allclose(result.train_probs[0], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_no_seeds_is_a_clear_error():
+    config = load_config("naive", epochs=1)
+    with pytest.raises(ValueError, match="no seeds to train"):
+        train(config, make_dataset(config).train, seeds=[])

@@ -15,6 +15,8 @@ FRAMINGS = ("timesteps", "features")
 ENCODINGS = ("scalar", "onehot")
 PADDINGS = ("zero", "mask")
 DATA_KINDS = ("windows", "runs")
+MAX_SEED = 2**63 - 1  # JAX keys take a 64-bit seed
+MAX_DATA_SEED = 2**32 - 1  # numpy's RandomState, which draws the tutorial's patterns
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Config:
     learning_rate: float = 1e-3
     seed: int = 7
     data_seed: int = 7  # draws patterns and the holdout split; the tutorial's numpy seed
+
+    def __post_init__(self):
+        validate(self)
 
     def replace(self, **overrides) -> "Config":
         """A new, checked Config; unknown setting names are rejected by name."""
@@ -99,6 +104,9 @@ def validate(config: Config) -> Config:
         raise ConfigError("framing 'features' needs fixed windows; variable-length runs use 'timesteps'")
     if config.stateful and config.shuffle:
         raise ConfigError("a stateful model carries state from sample to sample in order: use shuffle off")
+    for name, value, top in (("seed", config.seed, MAX_SEED), ("data seed", config.data_seed, MAX_DATA_SEED)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+            raise ConfigError(f"{name} must be a whole number in 0..{top}, got {value!r}")
     if not 0.0 <= config.holdout < 1.0:
         raise ConfigError(f"holdout {config.holdout!r} must be a fraction in [0, 1)")
     if not config.learning_rate > 0:

@@ -11,6 +11,7 @@ from lstmlab.cell import zero_state
 from lstmlab.config import Config
 from lstmlab.data import Patterns, encode_inputs
 from lstmlab.model import forward
+from lstmlab.training import batch_size_of
 
 
 @partial(jax.jit, static_argnames=("config",))
@@ -21,23 +22,21 @@ def _probabilities(params: dict, x: jax.Array, mask: jax.Array, *, config: Confi
         return jax.nn.softmax(logits)
 
     # A stateful model is evaluated as Keras does after reset_states(): in order, one batch
-    # after another, each starting from the state the previous one left.
-    batch = config.batch_size or x.shape[0]
+    # after another, each row starting from the state the same row of the previous batch left.
+    # A short last batch is padded with repeats of the last sample, whose answers are dropped.
+    samples = x.shape[0]
+    batch = batch_size_of(config, samples)
+    padded = -(-samples // batch) * batch
+    order = jnp.minimum(jnp.arange(padded), samples - 1)
 
     def step(state, inputs):
         x_b, mask_b = inputs
         logits, state = forward(params, x_b, mask_b, state, recurrent_activation=activation)
         return state, jax.nn.softmax(logits)
 
-    shaped = (x.reshape(-1, batch, *x.shape[1:]), mask.reshape(-1, batch, *mask.shape[1:]))
+    shaped = (x[order].reshape(-1, batch, *x.shape[1:]), mask[order].reshape(-1, batch, *mask.shape[1:]))
     _, probs = jax.lax.scan(step, zero_state((batch,), config.units), shaped)
-    return probs.reshape(x.shape[0], -1)
-
-
-def probabilities(params: dict, config: Config, patterns: Patterns) -> np.ndarray:
-    """(samples, symbols) next-symbol probabilities for one model's params."""
-    x, mask = encode_inputs(patterns, config)
-    return np.asarray(_probabilities(params, jnp.asarray(x), jnp.asarray(mask), config=config))
+    return probs.reshape(padded, -1)[:samples]
 
 
 def probabilities_many(params: dict, config: Config, patterns: Patterns) -> np.ndarray:
@@ -45,11 +44,6 @@ def probabilities_many(params: dict, config: Config, patterns: Patterns) -> np.n
     x, mask = encode_inputs(patterns, config)
     run = jax.vmap(partial(_probabilities, config=config), in_axes=(0, None, None))
     return np.asarray(run(params, jnp.asarray(x), jnp.asarray(mask)))
-
-
-def accuracy(probs: np.ndarray, targets: np.ndarray) -> float:
-    """Share of patterns whose most probable symbol is the target (over the last axis)."""
-    return float(np.mean(np.argmax(probs, axis=-1) == targets))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from lstmlab.data import Patterns
 from lstmlab.experiments import EXPERIMENTS
 from lstmlab.generation import WHY_WARMUP, Generation
 from lstmlab.runner import RunResult
+from lstmlab.training import steps_per_epoch
 
 PAIRS_SHOWN = 30  # the variable-length data has 1000 pairs: show the head and count the rest
 
@@ -60,7 +61,7 @@ def accuracy_line(accuracy: float, label: str = "Model Accuracy") -> str:
 
 def timing_line(result: RunResult) -> str:
     t = result.training
-    steps = len(t.loss[0]) * -(-len(result.dataset.train) // (t.config.batch_size or len(result.dataset.train)))
+    steps = len(t.loss[0]) * steps_per_epoch(t.config, len(result.dataset.train))
     rate = steps * len(t.seeds) / t.train_seconds if t.train_seconds > 0 else float("inf")
     models = f" × {len(t.seeds)} seeds" if len(t.seeds) > 1 else ""
     return (

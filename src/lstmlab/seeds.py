@@ -9,9 +9,13 @@ Seed k is always `jax.random.key(k)`, trained alone or beside others, so "--seed
 "--seeds 1-5" train the same five models.
 """
 
+import re
+
+from lstmlab.config import MAX_SEED
 from lstmlab.errors import ConfigError
 
 MAX_SEEDS = 100_000  # a typo's guard: "1-1000000" is a million models
+_NUMBER = re.compile(r"[0-9]+")  # str.isdigit() also takes "²"
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
@@ -19,33 +23,34 @@ def parse_seeds(text: str) -> tuple[int, ...]:
     text = text.strip()
     if not text:
         raise ConfigError("--seeds is empty; give a count (100), a list (1,5,9) or a range (3-10)")
-    if text.isdigit():
+    if _NUMBER.fullmatch(text):
         count = int(text)
         if count < 1:
             raise ConfigError(f"--seeds {text}: the number of seeds must be positive")
-        return _checked(tuple(range(1, count + 1)), text)
-    seeds: list[int] = []
-    for part in text.split(","):
-        seeds.extend(_part(part.strip(), text))
-    return _checked(tuple(seeds), text)
+        return _checked([range(1, count + 1)], text)
+    return _checked([_part(part.strip(), text) for part in text.split(",")], text)
 
 
 def _part(part: str, text: str) -> range:
     start, dash, end = part.partition("-")
-    if not start.isdigit() or (dash and not end.isdigit()):
+    if not _NUMBER.fullmatch(start) or (dash and not _NUMBER.fullmatch(end)):
         raise ConfigError(
             f"--seeds {text!r}: {part!r} is not a seed (a whole number >= 0) or a range like 3-10; "
             "use a count (100), a list (1,5,9) or ranges (3-10)"
         )
     first, last = int(start), int(end) if dash else int(start)
+    if last > MAX_SEED:
+        raise ConfigError(f"--seeds {text!r}: seed {last} is too large; seeds are 0..{MAX_SEED}")
     if last < first:
         raise ConfigError(f"--seeds {text!r}: the range {part!r} runs backwards; write {last}-{first}")
     return range(first, last + 1)
 
 
-def _checked(seeds: tuple[int, ...], text: str) -> tuple[int, ...]:
-    if len(seeds) > MAX_SEEDS:
-        raise ConfigError(f"--seeds {text!r} names {len(seeds):,} seeds; at most {MAX_SEEDS:,} are allowed")
+def _checked(ranges: list[range], text: str) -> tuple[int, ...]:
+    count = sum(r.stop - r.start for r in ranges)  # counted before a single seed is listed
+    if count > MAX_SEEDS:
+        raise ConfigError(f"--seeds {text!r} names {count:,} seeds; at most {MAX_SEEDS:,} are allowed")
+    seeds = tuple(seed for r in ranges for seed in r)
     seen = set()
     for seed in seeds:
         if seed in seen:

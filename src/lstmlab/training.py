@@ -19,6 +19,7 @@ import optax
 from lstmlab.cell import LSTMState, zero_state
 from lstmlab.config import Config
 from lstmlab.data import Patterns, encode_inputs, input_features
+from lstmlab.errors import ConfigError
 from lstmlab.model import forward, init_params
 
 
@@ -55,6 +56,11 @@ def batch_size_of(config: Config, samples: int) -> int:
     return samples if config.batch_size is None else min(config.batch_size, samples)
 
 
+def steps_per_epoch(config: Config, samples: int) -> int:
+    """Updates per epoch: one per batch, the last one possibly short."""
+    return -(-samples // batch_size_of(config, samples))
+
+
 @dataclass(frozen=True)
 class Trainer:
     """Pure functions for one config and one training set.
@@ -73,7 +79,7 @@ def make_train(config: Config, patterns: Patterns) -> Trainer:
     y_all = jnp.asarray(patterns.targets)
     samples = len(patterns)
     batch = batch_size_of(config, samples)
-    n_batches = -(-samples // batch)
+    n_batches = steps_per_epoch(config, samples)
     n_padded = n_batches * batch - samples
     classes = len(config.alphabet)
     optimizer = make_optimizer(config)
@@ -218,6 +224,8 @@ def train(
     per compiled call (default: from memory and, on CPU, the cache).
     """
     seeds = tuple(seeds) if seeds is not None else (config.seed,)
+    if not seeds:
+        raise ConfigError("no seeds to train; give at least one")
     trainer = make_train(config, patterns)
     chunk = chunk_length(config.epochs)
     devices = jax.local_devices()
