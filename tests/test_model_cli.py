@@ -193,6 +193,8 @@ BAD = [
     (["run", "timesteps", "--encoding", "morse"], "encoding 'morse' is not allowed; choose one of: scalar, onehot"),
     (["run", "timesteps", "--save", "notes.txt"], "cannot save to 'notes.txt': it is a file, not a folder"),
     (["run", "timesteps", "--save", "."], "cannot save to '.': it holds files that are not an lstmlab model"),
+    (["run", "naive", "--save", "notes.txt/m"], "cannot save to 'notes.txt/m': 'notes.txt' is a file, not a folder"),
+    (["run", "naive", "--save", "notes.txt/a/b"], "cannot save to 'notes.txt/a/b': 'notes.txt' is a file"),
 ]
 BREAKERS = {"weights": break_weights, "config": break_config, "field": drop_field, "format": newer_format}
 

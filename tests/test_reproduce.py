@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lstmlab.cli import app
+from lstmlab.errors import ConfigError
 from lstmlab.reproduction import COLUMNS, REPORT_FILES, write_folder
 from lstmlab.stats import percent
 
@@ -121,6 +122,7 @@ def test_variable_length_patterns_are_counted_once_each(report):
         (["--out", "{tmp}/missing/report"], "does not exist"),
         (["--out", "{tmp}/a-file"], "is a file"),
         (["--out", "{tmp}/foreign"], "not an lstmlab report"),
+        (["--out", "{tmp}/a-file/report"], "a-file' is a file, not a folder"),
         (["--experiments", "naive,nope"], "unknown experiment 'nope'"),
         (["--experiments", "naive,naive"], "twice"),
         (["--epochs", "0"], "epochs must be a positive whole number"),
@@ -156,6 +158,15 @@ def test_a_previous_report_is_replaced_whole(tmp_path):
     assert (out / "report.md").read_bytes() == b"# new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
     assert oct(out.stat().st_mode & 0o777) == oct(0o755)
+
+
+def test_a_report_beside_the_users_own_files_is_not_replaced(tmp_path):
+    out = tmp_path / "report"
+    write_folder(out, FILES)
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(ConfigError, match=r"holds files that are not an lstmlab report \(.*notes.txt"):
+        write_folder(out, FILES)
+    assert (out / "notes.txt").read_text() == "keep me" and (out / "report.md").read_bytes() == b"# new\n"
 
 
 @pytest.mark.parametrize("existing", [False, True])

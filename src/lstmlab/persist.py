@@ -14,9 +14,7 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import jax
@@ -24,7 +22,7 @@ import numpy as np
 import safetensors
 import safetensors.numpy
 
-from lstmlab import __version__
+from lstmlab import __version__, folders
 from lstmlab.config import Config
 from lstmlab.data import input_features
 from lstmlab.errors import LstmlabError, ModelFileError
@@ -103,23 +101,21 @@ def save(directory: str | os.PathLike, models: Model | Sequence[Model]) -> Path:
             sub.mkdir()
             _write_model(sub, model)
 
-    replace_directory(directory, write)
+    folders.write_atomically(directory, write)
     return directory
 
 
-def check_target(directory: Path) -> None:
-    """Raise ModelFileError unless DIR may be (re)written: absent, empty, or a saved model."""
+def check_target(directory: str | os.PathLike) -> Path:
+    """Raise ModelFileError unless DIR may be (re)written: absent, empty, or a saved model,
+    with the folders above it folders (not files) that can be written."""
     directory = Path(directory)
-    if not directory.exists():
-        return
-    if not directory.is_dir():
-        raise ModelFileError(f"cannot save to '{directory}': it is a file, not a folder")
-    if not _holds_only_models(directory):
-        shown = ", ".join(sorted(p.name for p in directory.iterdir())[:5])
-        raise ModelFileError(
-            f"cannot save to '{directory}': it holds files that are not an lstmlab model ({shown}); "
-            "give a new or empty folder, or one that holds a saved model"
-        )
+    return folders.check_target(
+        directory,
+        is_ours=_holds_only_models,
+        label=f"cannot save to '{directory}':",
+        kind="an lstmlab model",
+        error=ModelFileError,
+    )
 
 
 def _holds_only_models(directory: Path) -> bool:
@@ -144,46 +140,6 @@ def _is_saved_model(folder: Path) -> bool:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
     return isinstance(document, dict) and document.get("format") == FORMAT
-
-
-def replace_directory(directory: Path, write: Callable[[Path], None]) -> None:
-    """Run write(tmp) on a new folder beside `directory`, then rename it to `directory`.
-
-    On any exception (KeyboardInterrupt included) the new folder is removed and `directory`
-    is left untouched. An existing `directory` is moved aside first and removed only once
-    the new one is in place; if that rename fails, it is moved back.
-    """
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.saving-", dir=directory.parent))
-    try:
-        write(tmp)
-        _fsync_directory(tmp)
-        if directory.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
-            os.replace(directory, old)  # an empty directory is replaced by rename
-            try:
-                os.replace(tmp, directory)
-            except BaseException:
-                os.replace(old, directory)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, directory)
-        _fsync_directory(directory.parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Flush every file under `folder` to disk, so the rename never publishes empty files."""
-    for path in sorted(folder.rglob("*")) + [folder]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _write_model(folder: Path, model: Model) -> None:

@@ -12,15 +12,14 @@ import html
 import json
 import math
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from lstmlab import folders
 from lstmlab.config import Config
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import EXPERIMENTS, Experiment, get_experiment
@@ -59,21 +58,29 @@ def scaled_config(experiment: Experiment, epochs: int | None, epochs_scale: floa
     return experiment.config if epochs is None else experiment.config.replace(epochs=epochs)
 
 
-def check_out_dir(out: Path) -> Path:
+def check_out_dir(out: str | os.PathLike) -> Path:
     """The report folder may be new, empty, or a previous report (which is replaced whole);
     its parent must exist. Anything else is a mistake, found before training starts."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {str(out)!r} is a file; give a folder for the report")
-    parent = out.absolute().parent
-    if not parent.is_dir():
-        raise ConfigError(f"--out {str(out)!r}: its parent folder {str(parent)!r} does not exist; create it first")
-    if out.is_dir() and any(out.iterdir()) and not all((out / name).is_file() for name in REPORT_FILES):
-        raise ConfigError(
-            f"--out {str(out)!r} holds files that are not an lstmlab report; give a new or empty folder "
-            "(a previous report folder is replaced)"
-        )
-    return out
+    return folders.check_target(
+        out,
+        is_ours=is_report_folder,
+        label=f"--out {str(out)!r}:",
+        kind="an lstmlab report",
+        error=ConfigError,
+        parent_must_exist=True,
+    )
+
+
+def is_report_folder(folder: Path) -> bool:
+    """A previous report: the report files, figures/ and nothing else (a user's own files
+    beside a report make it theirs, and it is never deleted)."""
+    names = {p.name for p in folder.iterdir()}
+    return (
+        names <= {*REPORT_FILES, "figures"}
+        and all((folder / name).is_file() for name in REPORT_FILES)
+        and ("figures" not in names or (folder / "figures").is_dir())
+    )
 
 
 def plan(
@@ -352,29 +359,14 @@ def report_files(outcomes: Sequence[Outcome], seeds: Sequence[int], command: Seq
 def write_folder(out: Path, files: dict[str, bytes]) -> Path:
     """Write `files` into a temporary folder beside `out`, then move it into place; a previous
     report there is swapped out and removed. An error or Ctrl-C leaves `out` as it was."""
-    out = check_out_dir(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.absolute().parent))
-    try:
+
+    def write(folder: Path) -> None:
         for relative, data in files.items():
-            path = staging / relative
+            path = folder / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        os.chmod(staging, 0o755)  # mkdtemp makes it private; a report is for reading
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.absolute().parent))
-            os.rename(out, old / "report")
-            try:
-                os.rename(staging, out)
-            except BaseException:
-                os.rename(old / "report", out)  # put the previous report back
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
+
+    return folders.write_atomically(check_out_dir(out), write)
 
 
 def reproduce(
