@@ -7,6 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from lstmlab import inspection
 from lstmlab.errors import DataError
@@ -141,3 +142,24 @@ def test_a_heatmap_path_that_cannot_be_written_is_refused(tmp_path, name, messag
     with pytest.raises(DataError, match=message):
         check_out_path(tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_failed_heatmap_leaves_no_file(tmp_path, monkeypatch, failure, existing):
+    if existing:
+        (tmp_path / "gates.png").write_bytes(b"old")
+    ins = untrained("timesteps").inspect("ABC")
+
+    def half_then_fail(self, file, **_):
+        file.write(b"\x89PNG half")
+        raise failure
+
+    monkeypatch.setattr(Figure, "savefig", half_then_fail)
+    with pytest.raises(DataError if isinstance(failure, OSError) else KeyboardInterrupt) as caught:
+        save_heatmap(ins, tmp_path / "gates.png")
+    if isinstance(failure, OSError):
+        assert "gates.png" in str(caught.value) and "No space left on device" in str(caught.value)
+    assert [p.name for p in tmp_path.iterdir()] == (["gates.png"] if existing else [])
+    if existing:
+        assert (tmp_path / "gates.png").read_bytes() == b"old"

@@ -5,6 +5,7 @@ matplotlib's Agg canvas directly (no pyplot: no GUI, no global figure state).
 """
 
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def check_out_path(path: str | os.PathLike) -> Path:
         raise DataError(f"--out {str(path)!r}: the folder '{path.parent}' does not exist; create it first")
     if path.is_dir():
         raise DataError(f"--out {str(path)!r} is a folder; give a file name ending in .png")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise DataError(f"--out {str(path)!r}: the folder '{path.parent}' is not writable")
     return path
 
 
@@ -63,8 +66,21 @@ def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> Path:
         ax.set_ylabel("unit", fontsize=8)
         figure.colorbar(image, ax=ax, fraction=0.08, pad=0.02, aspect=40)
     figure.suptitle(f"{inspection.text!r} → {inspection.predicted!r} (p = {inspection.probability:.2f})", fontsize=11)
-    with warnings.catch_warnings():
-        # Emoji and other symbols the default font lacks are drawn as boxes; the picture is still right.
-        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        figure.savefig(path, format="png", dpi=DPI)
+    # Drawn into a file beside `path`, renamed over it when complete: Ctrl-C leaves no half a PNG.
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise DataError(f"--out {str(path)!r}: cannot write in the folder '{path.parent}' ({e.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as file, warnings.catch_warnings():
+            # Emoji and other symbols the default font lacks are drawn as boxes; the picture is still right.
+            warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+            figure.savefig(file, format="png", dpi=DPI)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a picture is for reading
+        os.replace(tmp, path)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise DataError(f"--out {str(path)!r}: cannot write the heatmap ({e.strerror or e})") from None
+        raise
     return path
