@@ -25,11 +25,26 @@ def _step(params, x, mask, state: LSTMState, *, activation: str):
     return jax.nn.softmax(logits)[0], state
 
 
+def padded_window(codes: np.ndarray, config: Config) -> np.ndarray:
+    """(seq_length,) codes, pre-padded with PAD when there are fewer (a runs model)."""
+    inputs = np.full(config.seq_length, PAD, np.int32)
+    inputs[config.seq_length - len(codes) :] = codes
+    return inputs
+
+
 def _window_input(codes: np.ndarray, config: Config):
-    inputs = np.full((1, config.seq_length), PAD, np.int32)
-    inputs[0, config.seq_length - len(codes) :] = codes
-    x, mask = encode_inputs(Patterns(inputs, np.zeros(1, np.int32)), config)
+    """The network's input for one window: x (1, time, features) and mask (1, time)."""
+    x, mask = encode_inputs(Patterns(padded_window(codes, config)[None, :], np.zeros(1, np.int32)), config)
     return jnp.asarray(x), jnp.asarray(mask)
+
+
+def windows_in_turn(codes: np.ndarray, length: int) -> list[np.ndarray]:
+    return [codes[end - length : end] for end in range(length, len(codes) + 1)]
+
+
+def reading_windows(codes: np.ndarray, config: Config) -> list[np.ndarray]:
+    """What the model reads of `codes`: a stateful model every window in turn, others one."""
+    return windows_in_turn(codes, config.seq_length) if config.stateful else [codes]
 
 
 def check_text(text: str, config: Config) -> np.ndarray:
@@ -65,13 +80,8 @@ def feed(params: dict, config: Config, codes: np.ndarray, state: LSTMState | Non
     """
     state = zero_state((1,), config.units) if state is None else state
     probs = []
-    for end in range(config.seq_length, len(codes) + 1):
-        p, state = _step(
-            params,
-            *_window_input(codes[end - config.seq_length : end], config),
-            state,
-            activation=config.recurrent_activation,
-        )
+    for window in windows_in_turn(codes, config.seq_length):
+        p, state = _step(params, *_window_input(window, config), state, activation=config.recurrent_activation)
         probs.append(np.asarray(p))
     return np.stack(probs), state
 

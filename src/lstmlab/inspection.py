@@ -17,8 +17,8 @@ import numpy as np
 from lstmlab.cell import zero_state
 from lstmlab.config import Config
 from lstmlab.data import PAD, Patterns, encode_inputs
-from lstmlab.generation import check_text, next_probabilities
-from lstmlab.model import run_lstm
+from lstmlab.generation import check_text, padded_window, reading_windows
+from lstmlab.model import readout, run_lstm
 
 PANELS = ("i", "f", "g", "o", "c", "h")
 PANEL_NAMES = {
@@ -85,14 +85,11 @@ class Inspection:
 def inspect(params: dict, config: Config, text: str) -> Inspection:
     """Trace `text` through the model: gates and states at every step, and its prediction."""
     codes = check_text(text, config)
-    length = config.seq_length
-    windows = [codes[end - length : end] for end in range(length, len(codes) + 1)] if config.stateful else [codes]
     state = zero_state((1,), config.units)
     labels: list[str] = []
     columns = []
-    for window in windows:
-        inputs = np.full((1, length), PAD, np.int32)
-        inputs[0, length - len(window) :] = window
+    for window in reading_windows(codes, config):
+        inputs = padded_window(window, config)[None, :]
         x, mask = encode_inputs(Patterns(inputs, np.zeros(1, np.int32)), config)
         state, trace = _trace(
             params["lstm"], x, mask, state, recurrent_activation=config.recurrent_activation
@@ -102,7 +99,8 @@ def inspect(params: dict, config: Config, text: str) -> Inspection:
         columns.append(np.asarray(step_values)[:, keep])
         labels.extend(label for label, kept in zip(_step_labels(inputs[0], config), keep, strict=True) if kept)
     values = np.concatenate(columns, axis=1)
-    probs = next_probabilities(params, config, text)
+    # The prediction from the traced final state: no second pass through the model.
+    probs = np.asarray(jax.nn.softmax(readout(params, state.h)))[0]
     best = int(np.argmax(probs))
     return Inspection(
         text,

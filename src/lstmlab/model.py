@@ -62,5 +62,9 @@ def forward(
 ) -> tuple[jax.Array, LSTMState]:
     """Logits (batch, classes) from the last hidden state, and the final LSTM state."""
     final, _ = run_lstm(params["lstm"], x, mask, state, recurrent_activation=recurrent_activation)
-    logits = final.h @ params["dense"]["kernel"] + params["dense"]["bias"]
-    return logits, final
+    return readout(params, final.h), final
+
+
+def readout(params: dict, h: jax.Array) -> jax.Array:
+    """The dense layer: logits (..., classes) from hidden states (..., units)."""
+    return h @ params["dense"]["kernel"] + params["dense"]["bias"]
