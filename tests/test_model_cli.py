@@ -223,4 +223,5 @@ def test_readme_shows_what_generate_prints(models):
     block = readme.split(marker)[1].split("<!-- end output -->")[0].strip()
     shown = block.removeprefix("```text").removesuffix("```").strip()
     result = invoke("generate", models / "abc", "--start", "ABC", "--steps", 23)
+    assert result.exit_code == 0, result.output
     assert result.stdout.strip() == shown
