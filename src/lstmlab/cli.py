@@ -2,6 +2,7 @@
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -270,27 +271,19 @@ def _save(save_dir: Path | None, result) -> None:
         out.print(f"Saved to {where}", markup=False)
 
 
-class _progress:
+@contextmanager
+def _progress(epochs: int, description: str = "training"):
     """A Rich progress bar on stderr, labelled with the latest epoch's loss and accuracy."""
-
-    def __init__(self, epochs: int, description: str = "training"):
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("epochs  loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"),
-            TimeElapsedColumn(),
-            console=err,
-        )
-        self.epochs, self.description = epochs, description
-
-    def __enter__(self):
-        self.progress.start()
-        task = self.progress.add_task(self.description, total=self.epochs, loss=float("nan"), accuracy=0.0)
-        return self.progress, task
-
-    def __exit__(self, *exc):
-        self.progress.stop()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("epochs  loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"),
+        TimeElapsedColumn(),
+        console=err,
+    )
+    with progress:
+        yield progress, progress.add_task(description, total=epochs, loss=float("nan"), accuracy=0.0)
 
 
 # --- reproduce: every experiment over many seeds, and a report -------------------------------

@@ -66,12 +66,16 @@ class Trainer:
     """Pure functions for one config and one training set.
 
     init(key) -> TrainState;  run_epochs(state, epochs) -> (state, EpochMetrics);
-    epochs is static. Both work on one seed; `vmap` them for many.
+    epochs is static. All work on one seed; `jax.jit(jax.vmap(trainer.train))(keys)` trains many.
     """
 
     config: Config
     init: Callable[[jax.Array], TrainState]
     run_epochs: Callable[[TrainState, int], tuple[TrainState, EpochMetrics]]
+
+    def train(self, key: jax.Array) -> tuple[TrainState, EpochMetrics]:
+        """The whole run in one call: every epoch of the config, from the key's initialisation."""
+        return self.run_epochs(self.init(key), self.config.epochs)
 
 
 def make_train(config: Config, patterns: Patterns) -> Trainer:
