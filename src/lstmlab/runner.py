@@ -24,15 +24,20 @@ class RunResult:
         return self.training.seeds
 
     @property
+    def correct(self) -> np.ndarray:
+        """(seeds, training patterns) bool: which patterns each seed predicts right."""
+        return _correct(self.train_probs, self.dataset.train)
+
+    @property
     def accuracies(self) -> np.ndarray:
         """(seeds,) accuracy on the training patterns, as the tutorial reports it."""
-        return _accuracies(self.train_probs, self.dataset.train)
+        return self.correct.mean(axis=1)
 
     @property
     def holdout_accuracies(self) -> np.ndarray | None:
         if self.holdout_probs is None:
             return None
-        return _accuracies(self.holdout_probs, self.dataset.holdout)
+        return _correct(self.holdout_probs, self.dataset.holdout).mean(axis=1)
 
     @property
     def accuracy(self) -> float:
@@ -48,8 +53,8 @@ class RunResult:
         return self.training.params_of(seed_index)
 
 
-def _accuracies(probs: np.ndarray, patterns: Patterns) -> np.ndarray:
-    return np.mean(np.argmax(probs, axis=-1) == patterns.targets[None, :], axis=1)
+def _correct(probs: np.ndarray, patterns: Patterns) -> np.ndarray:
+    return np.argmax(probs, axis=-1) == patterns.targets[None, :]
 
 
 def run(

@@ -123,14 +123,13 @@ class Distribution:
 
 def distribution(result: RunResult) -> Distribution:
     patterns, alphabet = result.dataset.train, result.config.alphabet
-    correct = np.argmax(result.train_probs, axis=-1) == patterns.targets[None, :]
     inputs = ["".join(patterns.input_text(i, alphabet)) for i in range(len(patterns))]
     targets = [alphabet[code] for code in patterns.targets]
     holdout = result.holdout_accuracies
     return Distribution(
         summary=summarize(result.accuracies),
         histogram=histogram(result.accuracies),
-        patterns=pattern_hits(correct, inputs, targets),
+        patterns=pattern_hits(result.correct, inputs, targets),
         holdout=None if holdout is None else summarize(holdout),
     )
 
