@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lstmlab.cell import LSTMState, hard_sigmoid, init_lstm, lstm_step, orthogonal, zero_state
-from lstmlab.model import forward, init_params, run_lstm
+from lstmlab.network import forward, init_params, run_lstm
 from tests.reference import cross_entropy, lstm_forward
 
 

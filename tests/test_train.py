@@ -8,7 +8,7 @@ from lstmlab.cell import zero_state
 from lstmlab.data import encode_inputs, make_dataset
 from lstmlab.experiments import load_config
 from lstmlab.generation import feed, generate, seeded_generations
-from lstmlab.model import forward
+from lstmlab.network import forward
 from lstmlab.runner import run
 from lstmlab.training import chunk_length, make_train, train
 

@@ -6,8 +6,8 @@ import numpy as np
 
 from lstmlab.data import input_features
 from lstmlab.experiments import load_config
-from lstmlab.model import init_params
-from lstmlab.trained import Model
+from lstmlab.model import Model
+from lstmlab.network import init_params
 
 CYRILLIC = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
 

@@ -19,6 +19,10 @@ from lstmlab.generation import seeded_generations as seeded_generations
 from lstmlab.heatmap import save_heatmap as save_heatmap
 from lstmlab.inspection import Inspection as Inspection
 from lstmlab.inspection import inspect as inspect
+from lstmlab.model import Model as Model
+from lstmlab.model import Prediction as Prediction
+from lstmlab.model import models_of as models_of
+from lstmlab.model import predict as predict
 from lstmlab.persist import load as load
 from lstmlab.persist import save as save
 from lstmlab.reproduction import reproduce as reproduce
@@ -31,9 +35,5 @@ from lstmlab.stats import Summary as Summary
 from lstmlab.stats import distribution as distribution
 from lstmlab.stats import histogram as histogram
 from lstmlab.stats import summarize as summarize
-from lstmlab.trained import Model as Model
-from lstmlab.trained import Prediction as Prediction
-from lstmlab.trained import models_of as models_of
-from lstmlab.trained import predict as predict
 from lstmlab.training import make_train as make_train
 from lstmlab.training import train as train

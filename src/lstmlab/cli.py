@@ -20,6 +20,7 @@ from lstmlab.experiments import EXPERIMENTS, get_experiment, load_config
 from lstmlab.generation import seeded_generations
 from lstmlab.heatmap import check_out_path, figure_pixels, save_heatmap
 from lstmlab.inspection import shown, summarise
+from lstmlab.model import models_of
 from lstmlab.persist import check_target, load, save
 from lstmlab.report import (
     accuracy_line,
@@ -36,7 +37,6 @@ from lstmlab.runner import run as run_experiment
 from lstmlab.runtime import enable_compile_cache, use_cpu_cores
 from lstmlab.seeds import parse_seeds
 from lstmlab.stats import distribution, distribution_lines
-from lstmlab.trained import models_of
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -10,7 +10,7 @@ import numpy as np
 from lstmlab.cell import zero_state
 from lstmlab.config import Config
 from lstmlab.data import Patterns, encode_inputs
-from lstmlab.model import forward
+from lstmlab.network import forward
 from lstmlab.training import batch_size_of
 
 

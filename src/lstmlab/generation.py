@@ -16,7 +16,7 @@ from lstmlab.cell import LSTMState, zero_state
 from lstmlab.config import Config
 from lstmlab.data import PAD, Patterns, encode_inputs, encode_text
 from lstmlab.errors import DataError
-from lstmlab.model import forward
+from lstmlab.network import forward
 
 
 @partial(jax.jit, static_argnames=("activation",))

@@ -1,6 +1,6 @@
 """Inside the cell: the gates, cell state and hidden state at every step of reading a text.
 
-The values come from `model.run_lstm`, the very scan (and `cell.lstm_step`) that training
+The values come from `network.run_lstm`, the very scan (and `cell.lstm_step`) that training
 uses; nothing here recomputes the LSTM equations.
 
 A fixed-window model reads TEXT as one window; a features-framing model sees the window as
@@ -18,7 +18,7 @@ from lstmlab.cell import zero_state
 from lstmlab.config import Config
 from lstmlab.data import PAD, Patterns, encode_inputs
 from lstmlab.generation import check_text, padded_window, reading_windows
-from lstmlab.model import readout, run_lstm
+from lstmlab.network import readout, run_lstm
 
 PANELS = ("i", "f", "g", "o", "c", "h")
 PANEL_NAMES = {

@@ -1,70 +1,72 @@
-"""The network: one LSTM layer read over time, then a dense softmax layer over the symbols."""
+"""A trained model as one object: its settings, weights and seed, and what it can be asked.
 
-from typing import NamedTuple
+The methods are thin calls into `generate` (next symbol, fed-back sequences) and
+`inspection` (gates per step), which work on (params, config) and are pure.
+"""
+
+from dataclasses import dataclass
 
 import jax
-import jax.numpy as jnp
+import numpy as np
 
-from lstmlab.cell import Gates, LSTMState, glorot_uniform, init_lstm, lstm_step
-
-
-class Trace(NamedTuple):
-    """What the cell did at every time step, each (time, ..., units)."""
-
-    gates: Gates
-    state: LSTMState
+from lstmlab.config import Config
+from lstmlab.errors import DataError
+from lstmlab.generation import Step, generate, next_probabilities
+from lstmlab.inspection import Inspection, inspect
 
 
-def init_params(key: jax.Array, features: int, units: int, classes: int) -> dict:
-    lstm_key, dense_key = jax.random.split(key)
-    return {
-        "lstm": init_lstm(lstm_key, features, units),
-        "dense": {
-            "kernel": glorot_uniform(dense_key, (units, classes)),
-            "bias": jnp.zeros((classes,), jnp.float32),
-        },
-    }
+@dataclass(frozen=True)
+class Prediction:
+    text: str
+    predicted: str  # the most probable next symbol
+    probability: float
+    top: list[tuple[str, float]]  # the most probable symbols, most probable first
+
+    def to_dict(self, digits: int = 6) -> dict:
+        return {
+            "text": self.text,
+            "predicted": self.predicted,
+            "probability": round(self.probability, digits),
+            "top": [{"symbol": s, "probability": round(p, digits)} for s, p in self.top],
+        }
 
 
-def run_lstm(
-    lstm_params: dict,
-    x: jax.Array,
-    mask: jax.Array,
-    state: LSTMState,
-    *,
-    recurrent_activation: str = "sigmoid",
-) -> tuple[LSTMState, Trace]:
-    """Read x (batch, time, features) from `state`; steps where mask (batch, time) is False
-    leave the state untouched, as Keras's masking does.
-
-    Returns the final state and the per-step trace (time-major).
-    """
-
-    def step(carry: LSTMState, inputs):
-        x_t, keep_t = inputs
-        new, gates = lstm_step(lstm_params, carry, x_t, recurrent_activation=recurrent_activation)
-        keep = keep_t[..., None]
-        new = LSTMState(h=jnp.where(keep, new.h, carry.h), c=jnp.where(keep, new.c, carry.c))
-        return new, Trace(gates=gates, state=new)
-
-    time_major = (jnp.swapaxes(x, 0, 1), jnp.swapaxes(mask, 0, 1))
-    # The windows are a handful of steps long: unrolling lets XLA fuse across them.
-    return jax.lax.scan(step, state, time_major, unroll=True)
+def predict(params: dict, config: Config, text: str, top: int = 3) -> Prediction:
+    """The symbol after `text`, its probability, and the `top` most probable symbols
+    (at most the alphabet's size)."""
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise DataError(f"top must be a positive whole number, got {top!r}")
+    probs = next_probabilities(params, config, text)
+    order = np.argsort(-probs, kind="stable")[:top]
+    ranked = [(config.alphabet[k], float(probs[k])) for k in order]
+    return Prediction(text, ranked[0][0], ranked[0][1], ranked)
 
 
-def forward(
-    params: dict,
-    x: jax.Array,
-    mask: jax.Array,
-    state: LSTMState,
-    *,
-    recurrent_activation: str = "sigmoid",
-) -> tuple[jax.Array, LSTMState]:
-    """Logits (batch, classes) from the last hidden state, and the final LSTM state."""
-    final, _ = run_lstm(params["lstm"], x, mask, state, recurrent_activation=recurrent_activation)
-    return readout(params, final.h), final
+@dataclass(frozen=True)
+class Model:
+    """A trained network and the settings that made it; `lstmlab.load(DIR)` gives one."""
+
+    config: Config
+    params: dict  # {"lstm": {kernel, recurrent_kernel, bias}, "dense": {kernel, bias}}, numpy arrays
+    seed: int | None = None  # the seed that trained these weights
+    run_seeds: tuple[int, ...] = ()  # every seed trained in the same run
+
+    def predict(self, text: str, top: int = 3) -> Prediction:
+        """The next symbol after `text` with its probability, and the `top` alternatives."""
+        return predict(self.params, self.config, text, top)
+
+    def generate(self, start: str, steps: int, warmup: str = "") -> list[Step]:
+        """Feed the model its own predictions `steps` times after `warmup + start`."""
+        return generate(self.params, self.config, start, steps, warmup=warmup)
+
+    def inspect(self, text: str) -> Inspection:
+        """Gates, cell state and hidden state at every step of reading `text`."""
+        return inspect(self.params, self.config, text)
 
 
-def readout(params: dict, h: jax.Array) -> jax.Array:
-    """The dense layer: logits (..., classes) from hidden states (..., units)."""
-    return h @ params["dense"]["kernel"] + params["dense"]["bias"]
+def models_of(result) -> list[Model]:
+    """One Model per seed of a `runner.RunResult`."""
+    return [
+        Model(result.config, jax.tree_util.tree_map(np.asarray, result.params(index)), seed, tuple(result.seeds))
+        for index, seed in enumerate(result.seeds)
+    ]

@@ -26,8 +26,8 @@ from lstmlab import __version__, folders
 from lstmlab.config import Config
 from lstmlab.data import input_features
 from lstmlab.errors import LstmlabError, ModelFileError
-from lstmlab.model import init_params
-from lstmlab.trained import Model
+from lstmlab.model import Model
+from lstmlab.network import init_params
 
 FORMAT = "lstmlab-model"
 FORMAT_VERSION = 1

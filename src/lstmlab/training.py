@@ -20,7 +20,7 @@ from lstmlab.cell import LSTMState, zero_state
 from lstmlab.config import Config
 from lstmlab.data import Patterns, encode_inputs, input_features
 from lstmlab.errors import ConfigError
-from lstmlab.model import forward, init_params
+from lstmlab.network import forward, init_params
 
 
 class TrainState(NamedTuple):
