@@ -14,9 +14,10 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from lstmlab.config import load_config, steps_per_epoch
 from lstmlab.data import make_dataset
-from lstmlab.experiments import EXPERIMENTS, load_config
-from lstmlab.training import steps_per_epoch, train
+from lstmlab.experiments import EXPERIMENTS
+from lstmlab.training import train
 
 
 def bench_experiment(name: str, repeats: int) -> dict:

@@ -32,9 +32,9 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from lstmlab.config import load_config, steps_per_epoch
     from lstmlab.data import make_dataset
-    from lstmlab.experiments import load_config
-    from lstmlab.training import max_group_size, plan_groups, steps_per_epoch, train
+    from lstmlab.training import max_group_size, plan_groups, train
 
     config = load_config(args.experiment, **({"epochs": args.epochs} if args.epochs else {}))
     patterns = make_dataset(config).train

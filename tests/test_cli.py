@@ -110,12 +110,13 @@ def test_run_json_is_one_document():
     document = json.loads(result.stdout)
     assert document["experiment"] == "naive"
     assert document["settings"]["alphabet"] == "0123456789" and document["settings"]["epochs"] == 4
-    assert len(document["predictions"]) == 9
-    assert document["predictions"][0]["input"] == "0" and document["predictions"][0]["target"] == "1"
-    assert len(document["history"]["loss"]) == len(document["history"]["accuracy"]) == 4
-    right = sum(p["correct"] for p in document["predictions"])
-    assert document["accuracy"] == pytest.approx(right / 9)
-    assert document["compile_seconds"] >= 0 and document["train_seconds"] > 0
+    (seed,) = document["seeds"]
+    assert seed["seed"] == 7 and len(seed["predictions"]) == 9
+    assert seed["predictions"][0]["input"] == "0" and seed["predictions"][0]["target"] == "1"
+    assert len(seed["history"]["loss"]) == len(seed["history"]["accuracy"]) == 4
+    right = sum(p["correct"] for p in seed["predictions"])
+    assert seed["accuracy"] == pytest.approx(right / 9)
+    assert document["timing"]["compile_seconds"] >= 0 and document["timing"]["train_seconds"] > 0
 
 
 def test_run_variable_length_shows_a_random_sample_and_holdout():
@@ -131,7 +132,7 @@ def test_run_variable_length_shows_a_random_sample_and_holdout():
 def test_run_stateful_prints_the_generations():
     result = invoke("run", "stateful", "--epochs", "2", "--json")
     assert result.exit_code == 0, result.output
-    titles = [g["title"] for g in json.loads(result.stdout)["generations"]]
+    titles = [g["title"] for g in json.loads(result.stdout)["demonstrations"]["generations"]]
     assert titles == [
         "From A after a reset:",
         "New start: K, after a reset:",

@@ -3,11 +3,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstmlab.config import ALPHABET, Config
+from lstmlab.config import Config, load_config
 from lstmlab.data import PAD, encode_inputs, encode_text, make_dataset, random_runs, windows
 from lstmlab.errors import DataError
-from lstmlab.experiments import load_config
-from lstmlab.report import pair_lines
+from lstmlab.experiments import ALPHABET
+from lstmlab.render_text import pair_lines
 
 # The notebook's printed pairs for seq_length 1 and 3 (first and last few, verbatim).
 NOTEBOOK_L1_HEAD = ["A -> B", "B -> C", "C -> D"]
@@ -34,7 +34,7 @@ def notebook_pairs(seq_length: int) -> list[str]:
 )
 def test_pairs_are_the_notebooks(experiment, count, head, tail):
     config = load_config(experiment)
-    lines = pair_lines(make_dataset(config).train, config.alphabet)
+    lines = pair_lines(make_dataset(config).train.pairs(config.alphabet))
     assert len(lines) == count
     assert lines[:3] == head and lines[-3:] == tail
     assert lines == notebook_pairs(config.seq_length)

@@ -7,9 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from lstmlab.cli import app
-from lstmlab.experiments import EXPERIMENTS, load_config
+from lstmlab.config import load_config
 from lstmlab.generation import seeded_generations
-from lstmlab.report import generation_lines
+from lstmlab.render_text import lines
 from lstmlab.runner import run
 
 # (seq_length, framing, units, epochs, batch_size, shuffle, stateful, data) from the tutorial's code
@@ -25,7 +25,7 @@ TUTORIAL_SETTINGS = {
 
 @pytest.mark.parametrize("name", list(TUTORIAL_SETTINGS))
 def test_registry_holds_the_tutorials_settings(name):
-    c = EXPERIMENTS[name].config
+    c = load_config(name)
     assert (c.seq_length, c.framing, c.units, c.epochs, c.batch_size, c.shuffle, c.stateful, c.data) == (
         TUTORIAL_SETTINGS[name]
     )
@@ -41,7 +41,7 @@ def test_registry_holds_the_tutorials_settings(name):
 
 
 def test_overrides_make_a_new_config_and_reject_unknown_names():
-    base = EXPERIMENTS["naive"].config
+    base = load_config("naive")
     changed = load_config("naive", epochs=10)
     assert changed.epochs == 10 and base.epochs == 500
     with pytest.raises(ValueError, match="unknown setting 'epoch'; allowed: .*epochs"):
@@ -53,14 +53,14 @@ def test_stateful_reaches_100_and_spells_the_alphabet_at_most_seeds():
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     good = 0
     for index in range(5):
-        spelled = seeded_generations(result.params(index), result.config)[0].steps
+        spelled = seeded_generations(result.params(index), result.config).generations[0].generation.steps
         good += result.accuracies[index] == 1.0 and "".join(s.predicted for s in spelled) == alphabet[1:]
     assert good >= 4, result.accuracies
 
 
 def test_run_stateful_prints_the_same_generations_as_the_api():
     config = load_config("stateful", epochs=20)
-    expected = generation_lines(seeded_generations(run(config).params(), config))
+    expected = lines(seeded_generations(run(config).params(), config))
     printed = CliRunner().invoke(app, ["run", "stateful", "--epochs", "20"]).stdout.splitlines()
     start = printed.index("From A after a reset:")
     assert printed[start : start + len(expected)] == expected

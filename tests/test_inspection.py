@@ -3,6 +3,7 @@
 import json
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,7 +88,7 @@ def test_the_summary_gives_mean_gates_and_the_units_that_changed_most(traced):
 
 def test_the_json_form_holds_every_value(traced):
     _, _, labels, ins = traced
-    document = json.loads(json.dumps(ins.to_dict()))
+    document = json.loads(json.dumps(ins.to_json()))
     assert [step["input"] for step in document["steps"]] == list(labels)
     assert document["steps"][-1]["h"] == pytest.approx(ins.h[-1], abs=1e-6)
     assert document["predicted"] == ins.predicted
@@ -115,8 +116,8 @@ def png_size(path) -> tuple[int, int]:
 def test_the_heatmap_is_a_png_of_the_expected_size(tmp_path, experiment, overrides, text):
     model = untrained(experiment, **overrides)
     ins = model.inspect(text)
-    path = save_heatmap(ins, tmp_path / "gates.png")
-    assert png_size(path) == figure_pixels(ins.steps, model.config.units)
+    drawn = save_heatmap(ins, tmp_path / "gates.png")
+    assert png_size(Path(drawn.path)) == figure_pixels(ins.steps, model.config.units) == (drawn.width, drawn.height)
 
 
 def test_the_heatmap_grows_with_steps_and_units():

@@ -51,7 +51,7 @@ def test_generate_json_and_warmup(models):
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["sequence"] == "CDEF" and document["warmup"] == "AB"
-    assert [s["context"] for s in document["steps"]] == ["ABC", "BCD", "CDE"]
+    assert [s["input"] for s in document["steps"]] == ["ABC", "BCD", "CDE"]
     assert all(0 < s["probability"] <= 1 for s in document["steps"])
 
 
@@ -181,7 +181,7 @@ BAD = [
     (["predict", "no-such-dir", "ABC"], "no model at 'no-such-dir': the folder does not exist"),
     (["predict", "notes.txt", "ABC"], "'notes.txt' is a file; give the folder"),
     (["predict", ".", "ABC"], "'.' is not an lstmlab model: it has no config.json"),
-    (["predict", "{x:weights}", "ABC"], "model.safetensors is not a readable safetensors file"),
+    (["predict", "{x:weights}", "ABC"], "model.safetensors does not match the checksum in config.json"),
     (["generate", "{x:config}", "--start", "ABC", "--steps", "2"], "config.json is not valid JSON"),
     (["inspect", "{x:field}", "ABC"], "config.json lacks the setting 'seq_length'"),
     (["predict", "{x:format}", "ABC"], "has format version 99, newer than this lstmlab"),

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lstmlab.stats import bar, histogram, histogram_lines, pattern_hits, pattern_lines, summarize, summary_line
+from lstmlab.render_text import bar, histogram_lines, pattern_lines, summary_line
+from lstmlab.stats import histogram, pattern_hits, summarize
 
 # 23 patterns (the timesteps experiment): accuracies are k/23.
 KNOWN = [23 / 23, 23 / 23, 22 / 23, 23 / 23, 20 / 23, 23 / 23, 22 / 23, 11 / 23]
@@ -21,7 +22,7 @@ def test_summary_of_a_known_set():
     assert s.std == pytest.approx(statistics.pstdev(KNOWN), abs=1e-15)
     assert (s.minimum, s.maximum) == (11 / 23, 1.0)
     assert s.perfect == 4 and s.perfect_share == 0.5
-    assert s.to_dict()["perfect_share"] == 0.5
+    assert s.perfect_share == 0.5
 
 
 def test_summary_line_reads_like_the_tutorial():
@@ -80,7 +81,7 @@ def test_pattern_hits_counts_seeds_per_distinct_pattern():
         ]
     )
     hits = pattern_hits(correct, ["A", "BC", "C", "BC"], ["B", "D", "D", "D"])
-    assert [(h.pattern, h.target, h.hits, h.occurrences) for h in hits] == [
+    assert [(h.input, h.target, h.hits, h.occurrences) for h in hits] == [
         ("A", "B", 2, 1),
         ("BC", "D", 2, 2),
         ("C", "D", 1, 1),
@@ -107,7 +108,7 @@ def test_readme_many_seeds_output_is_what_the_code_prints():
     """The README shows `run timesteps --seeds 100`: 91 seeds at 23/23, 9 at 22/23 (VWX -> Y)."""
     from pathlib import Path
 
-    from lstmlab.reproduction import COLUMNS
+    from lstmlab.render_text import COLUMNS
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Many seeds", 1)[1]

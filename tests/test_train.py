@@ -5,10 +5,11 @@ import optax
 import pytest
 
 from lstmlab.cell import zero_state
+from lstmlab.config import load_config
 from lstmlab.data import encode_inputs, make_dataset
-from lstmlab.experiments import load_config
-from lstmlab.generation import feed, generate, seeded_generations
+from lstmlab.generation import generate, seeded_generations
 from lstmlab.network import forward
+from lstmlab.reading import feed
 from lstmlab.runner import run
 from lstmlab.training import chunk_length, make_train, train
 
@@ -149,6 +150,10 @@ def test_timesteps_reaches_100_percent_at_most_seeds():
     assert (result.accuracies == 1.0).sum() >= 16, result.accuracies
 
 
+def line(step) -> str:
+    return f"{step.input} -> {step.predicted}"
+
+
 # --- the stateful experiment ------------------------------------------------------------
 
 
@@ -170,13 +175,13 @@ def test_stateful_state_is_carried_and_reset_restores_the_first_answer(stateful_
 def test_stateful_reaches_the_tutorials_results(stateful_result):
     params, config = stateful_result.params(), stateful_result.config
     assert stateful_result.accuracy == 1.0
-    alphabet, k_reset, k_warm = seeded_generations(params, config)
-    assert [s.line() for s in alphabet.steps] == [
+    alphabet, k_reset, k_warm = (d.generation for d in seeded_generations(params, config).generations)
+    assert [line(s) for s in alphabet.steps] == [
         f"{a} -> {b}" for a, b in zip(config.alphabet[:-1], config.alphabet[1:], strict=True)
     ]
     assert k_reset.steps[0].predicted != "L"  # the tutorial's point: K after a reset is answered wrong
-    assert [s.line() for s in k_warm.steps] == ["K -> L", "L -> M", "M -> N", "N -> O", "O -> P"]
-    assert [s.line() for s in generate(params, config, "K", 5, warmup="ABCDEFGHIJ")] == [s.line() for s in k_warm.steps]
+    assert [line(s) for s in k_warm.steps] == ["K -> L", "L -> M", "M -> N", "N -> O", "O -> P"]
+    assert generate(params, config, "K", 5, warmup="ABCDEFGHIJ").steps == k_warm.steps
 
 
 def test_batch_state_and_stateful_reach_100_percent_at_most_seeds():

@@ -4,8 +4,8 @@ be tested without paying for training."""
 import jax
 import numpy as np
 
+from lstmlab.config import load_config
 from lstmlab.data import input_features
-from lstmlab.experiments import load_config
 from lstmlab.model import Model
 from lstmlab.network import init_params
 

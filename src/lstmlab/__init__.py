@@ -1,39 +1,46 @@
-"""lstmlab: learn and study how an LSTM learns sequences."""
+"""lstmlab: learn and study how an LSTM learns sequences.
+
+The public names below load their module on first use (PEP 562), so `import lstmlab.config`
+or the command line's start does not pay for JAX and matplotlib.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
 
-from lstmlab.config import Config as Config
-from lstmlab.data import Dataset as Dataset
-from lstmlab.data import Patterns as Patterns
-from lstmlab.data import make_dataset as make_dataset
-from lstmlab.data import read_sequence as read_sequence
-from lstmlab.errors import ConfigError as ConfigError
-from lstmlab.errors import DataError as DataError
-from lstmlab.errors import LstmlabError as LstmlabError
-from lstmlab.errors import ModelFileError as ModelFileError
-from lstmlab.experiments import EXPERIMENTS as EXPERIMENTS
-from lstmlab.experiments import load_config as load_config
-from lstmlab.generation import generate as generate
-from lstmlab.generation import next_probabilities as next_probabilities
-from lstmlab.generation import seeded_generations as seeded_generations
-from lstmlab.heatmap import save_heatmap as save_heatmap
-from lstmlab.inspection import Inspection as Inspection
-from lstmlab.inspection import inspect as inspect
-from lstmlab.model import Model as Model
-from lstmlab.model import Prediction as Prediction
-from lstmlab.model import models_of as models_of
-from lstmlab.model import predict as predict
-from lstmlab.persist import load as load
-from lstmlab.persist import save as save
-from lstmlab.reproduction import reproduce as reproduce
-from lstmlab.runner import RunResult as RunResult
-from lstmlab.runner import run as run
-from lstmlab.runtime import enable_compile_cache as enable_compile_cache
-from lstmlab.runtime import use_cpu_cores as use_cpu_cores
-from lstmlab.seeds import parse_seeds as parse_seeds
-from lstmlab.stats import Summary as Summary
-from lstmlab.stats import distribution as distribution
-from lstmlab.stats import histogram as histogram
-from lstmlab.stats import summarize as summarize
-from lstmlab.training import make_train as make_train
-from lstmlab.training import train as train
+_PUBLIC = {
+    "lstmlab.config": ("Config", "load_config", "changed_settings"),
+    "lstmlab.data": ("Dataset", "Patterns", "make_dataset", "read_sequence"),
+    "lstmlab.errors": ("ConfigError", "DataError", "LstmlabError", "ModelFileError"),
+    "lstmlab.experiments": ("EXPERIMENTS",),
+    "lstmlab.generation": ("Generation", "generate", "seeded_generations"),
+    "lstmlab.reading": ("next_probabilities",),
+    "lstmlab.prediction": ("Prediction", "predict"),
+    "lstmlab.heatmap": ("save_heatmap",),
+    "lstmlab.inspection": ("Inspection", "inspect"),
+    "lstmlab.persist": ("load", "save"),
+    "lstmlab.reproduction": ("ReproductionDocument",),
+    "lstmlab.report": ("reproduce",),
+    "lstmlab.catalogue": ("experiment_list",),
+    "lstmlab.runner": ("RunResult", "run"),
+    "lstmlab.results": ("RunDocument", "run_document", "run_distribution", "run_experiment"),
+    "lstmlab.runtime": ("enable_compile_cache", "use_cpu_cores"),
+    "lstmlab.seeds": ("parse_seeds",),
+    "lstmlab.stats": ("Summary", "distribution", "histogram", "summarize"),
+    "lstmlab.model": ("Model", "models_of"),
+    "lstmlab.training": ("make_train", "train"),
+}
+_HOME = {name: module for module, names in _PUBLIC.items() for name in names}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name]), name)
+        globals()[name] = value  # the next look-up is an ordinary attribute
+        return value
+    raise AttributeError(f"module 'lstmlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -10,8 +10,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-RECURRENT_ACTIVATIONS = ("sigmoid", "hard_sigmoid")
-
 
 class LSTMState(NamedTuple):
     h: jax.Array  # hidden state, (..., units)

@@ -1,49 +1,34 @@
-"""The `lstmlab` command line: parses options and calls the library; nothing else."""
+"""The `lstmlab` command line: parses options, calls the library, renders the document it
+returns as text or JSON; nothing else.
 
+Starting it loads Typer and the settings modules only; JAX loads in the commands that
+compute, matplotlib in those that draw (hence the imports inside the command functions).
+"""
+
+import errno
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
-from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from lstmlab import __version__
-from lstmlab.data import make_dataset, read_sequence, sequence_settings
+from lstmlab.config import load_config
 from lstmlab.errors import ConfigError, LstmlabError
-from lstmlab.experiments import EXPERIMENTS, get_experiment, load_config
-from lstmlab.generation import seeded_generations
-from lstmlab.heatmap import check_out_path, figure_pixels, save_heatmap
-from lstmlab.inspection import shown, summarise
-from lstmlab.model import models_of
-from lstmlab.persist import check_target, load, save
-from lstmlab.report import (
-    accuracy_line,
-    generation_lines,
-    generations_document,
-    pair_lines,
-    prediction_lines,
-    result_document,
-    settings_line,
-    timing_line,
-)
-from lstmlab.reproduction import plan, reproduce, summary_rows, table_lines
-from lstmlab.runner import run as run_experiment
-from lstmlab.runtime import enable_compile_cache, use_cpu_cores
+from lstmlab.experiments import EXPERIMENTS, TUTORIAL, get_experiment
 from lstmlab.seeds import parse_seeds
-from lstmlab.stats import distribution, distribution_lines
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class OneLineErrors(typer.core.TyperGroup):
-    """User mistakes, ours or click's, become one line on stderr and exit status 2."""
+    """User mistakes, ours or click's, become one line on stderr and exit status 2; a reader
+    that goes away (`| head`) ends the command quietly; Ctrl-C is one line and status 130."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -54,10 +39,28 @@ class OneLineErrors(typer.core.TyperGroup):
         except LstmlabError as e:
             err.print(f"Error: {e}", markup=False)
             sys.exit(2)
-        except typer.Abort:
-            err.print("Aborted.")
+        except typer.Abort:  # click turns Ctrl-C into Abort
+            err.print("Interrupted; nothing was written.")
             sys.exit(130)
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(0)
+        except OSError as e:  # a fault at a path the user named: a full disk, a vanished folder
+            if e.errno == errno.EPIPE:
+                _quiet_stdout()
+                sys.exit(0)
+            where = f" '{e.filename}'" if e.filename else ""
+            err.print(f"Error: cannot use{where}: {e.strerror or e}", markup=False)
+            sys.exit(2)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that Python's exit flush cannot fail on the closed pipe."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test runner's)
+        pass
 
 
 app = typer.Typer(
@@ -68,6 +71,19 @@ app = typer.Typer(
     help="Learn and study how an LSTM learns sequences: the Keras alphabet tutorial, compiled, "
     "over many seeds, with its gates in view.",
 )
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document instead (see docs/json.md).")]
+
+
+def show(document, as_json: bool) -> None:
+    """The one place a result reaches the terminal: as JSON, or as the text of `render_text`."""
+    if as_json:
+        out.print(json.dumps(document.to_json(), ensure_ascii=False), markup=False)
+        return
+    from lstmlab.render_text import lines
+
+    for line in lines(document):
+        out.print(line, markup=False) if isinstance(line, str) else out.print(line)
 
 
 def _version(value: bool) -> None:
@@ -91,30 +107,55 @@ def main(
 
         lstmlab run timesteps
     """
-    use_cpu_cores()  # before JAX starts: seeds then train on every core
     if ctx.invoked_subcommand is None:
         out.print(ctx.get_help(), markup=False)
 
 
 @app.command("list")
-def list_experiments() -> None:
+def list_experiments(as_json: AsJson = False) -> None:
     """The tutorial's experiments, their settings, and the accuracy the tutorial reported.
 
     Examples:
 
         lstmlab list
+
+        lstmlab list --json
     """
-    table = Table(title="Experiments (lstmlab run NAME)")
-    for column in ("name", "what it learns", "settings", "tutorial reported"):
-        table.add_column(column)
-    for e in EXPERIMENTS.values():
-        note = f"{e.tutorial_accuracy:.2f}%" + (f"\n{e.tutorial_note}" if e.tutorial_note else "")
-        table.add_row(e.name, e.summary, settings_line(e.config), note)
-    out.print(table)
+    from lstmlab.catalogue import experiment_list
+
+    show(experiment_list(), as_json)
 
 
-def _batch_size(text: str) -> int | None:
-    if text == "all":
+@contextmanager
+def progress(epochs: int, description: str):
+    """A Rich progress bar on stderr (when it is a terminal); yields the training callback."""
+    import numpy as np
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("epochs  loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+    with bar:
+        task = bar.add_task(description, total=epochs, loss=float("nan"), accuracy=0.0)
+
+        def advance(done, metrics):
+            loss, accuracy = (float(np.median(m[:, -1])) for m in (metrics.loss, metrics.accuracy))
+            bar.update(task, completed=done, loss=loss, accuracy=accuracy)
+
+        yield advance
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+def _batch_size(text: str | None) -> int | None:
+    if text is None or text == "all":
         return None
     try:
         return int(text)
@@ -122,9 +163,30 @@ def _batch_size(text: str) -> int | None:
         raise ConfigError(f"batch size {text!r} is not allowed; give a positive whole number or 'all'") from None
 
 
-def _overrides(**options) -> dict:
-    """The options the user gave (not None), by setting name."""
-    return {name: value for name, value in options.items() if value is not None}
+def run_settings(experiment: str, seed, seeds, sequence_file, options: dict):
+    """The config and seeds a `run` asks for; every mistake found here, before JAX loads."""
+    from lstmlab.data import read_sequence, sequence_settings
+
+    if seeds is not None and seed is not None:
+        raise ConfigError("give --seed (one model) or --seeds (many), not both")
+    # A text brings its own alphabet, encoding and holdout; the user's options override them.
+    text_settings = sequence_settings(read_sequence(sequence_file)) if sequence_file is not None else {}
+    given = {name: value for name, value in options.items() if value is not None}
+    if "batch_size" in given:
+        given["batch_size"] = _batch_size(given["batch_size"])
+    config = load_config(get_experiment(experiment).name, **text_settings | given | _seed(seed))
+    seed_list = parse_seeds(seeds) if seeds is not None else None
+    if seed_list is not None and len(seed_list) == 1:  # one seed named: an ordinary run of that seed
+        return config.replace(seed=seed_list[0]), None
+    return config, seed_list
+
+
+def _seed(seed: int | None) -> dict:
+    return {} if seed is None else {"seed": seed}
+
+
+def _help(text: str, setting: str) -> str:
+    return f"{text} (default: the tutorial's, {TUTORIAL[setting]})."
 
 
 @app.command()
@@ -136,7 +198,7 @@ def run(
     ] = None,
     units: Annotated[int | None, typer.Option(help="LSTM units (default: the tutorial's).")] = None,
     seq_length: Annotated[int | None, typer.Option(help="Window length (longest run for variable-length).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed for weights and shuffling (default: 7).")] = None,
+    seed: Annotated[int | None, typer.Option(help=_help("Random seed for weights and shuffling", "seed"))] = None,
     seeds: Annotated[
         str | None,
         typer.Option(
@@ -155,7 +217,10 @@ def run(
         typer.Option(help="Fraction of distinct patterns kept out of training (a text: its last windows; 0.1)."),
     ] = None,
     activation: Annotated[
-        str | None, typer.Option(help="Recurrent activation: 'sigmoid' or Keras 2's 'hard_sigmoid'.")
+        str | None,
+        typer.Option(
+            help=_help("Recurrent activation: 'sigmoid' or Keras 1/2's 'hard_sigmoid'", "recurrent_activation")
+        ),
     ] = None,
     sequence_file: Annotated[
         Path | None,
@@ -169,7 +234,7 @@ def run(
         Path | None,
         typer.Option("--save", help="Save the trained model to this folder (config.json + model.safetensors)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Train one experiment at the tutorial's settings (or yours) and show what it learned.
 
@@ -190,100 +255,19 @@ def run(
 
         lstmlab run timesteps --sequence-file poem.txt --holdout 0.2 --save models/poem
     """
-    # A text brings its own alphabet, encoding and holdout; the user's options override them.
-    text_settings = sequence_settings(read_sequence(sequence_file)) if sequence_file is not None else {}
-    config = load_config(
-        get_experiment(experiment).name,
-        **text_settings
-        | _overrides(
-            epochs=epochs,
-            batch_size=_batch_size(batch_size) if batch_size is not None else None,
-            units=units,
-            seq_length=seq_length,
-            seed=seed,
-            alphabet=alphabet,
-            shuffle=shuffle,
-            padding=padding,
-            holdout=holdout,
-            recurrent_activation=activation,
-            encoding=encoding,
-        ),
-    )
-    if seeds is not None and seed is not None:
-        raise ConfigError("give --seed (one model) or --seeds (many), not both")
-    seed_list = parse_seeds(seeds) if seeds is not None else None
-    if seed_list is not None and len(seed_list) == 1:  # one seed named: an ordinary run of that seed
-        config, seed_list = config.replace(seed=seed_list[0]), None
-    many = seed_list is not None
+    options = dict(epochs=epochs, batch_size=batch_size, units=units, seq_length=seq_length, alphabet=alphabet)
+    options |= dict(shuffle=shuffle, padding=padding, holdout=holdout, recurrent_activation=activation)
+    config, seed_list = run_settings(experiment, seed, seeds, sequence_file, options | dict(encoding=encoding))
+    from lstmlab import runtime
+    from lstmlab.results import check_save_target, run_experiment
+
     if save_dir is not None:
-        check_target(save_dir)  # before training: a bad folder should not cost a training run
-    enable_compile_cache()
-    if as_json:
-        result = run_experiment(config, seeds=seed_list)
-        extra = {"statistics": distribution(result).to_dict()} if many else {}
-        if save_dir is not None:
-            extra["saved"] = str(save(save_dir, models_of(result)))
-        if config.stateful and not many:
-            extra["generations"] = generations_document(seeded_generations(result.params(), config))
-        out.print(json.dumps(result_document(result, extra), ensure_ascii=False), markup=False)
-        return
-
-    out.print(f"[bold]{config.experiment}[/bold]: {get_experiment(config.experiment).summary}")
-    out.print(settings_line(config), markup=False)
-    dataset = make_dataset(config)
-    for line in pair_lines(dataset.train, config.alphabet):
-        out.print(line, markup=False)
-    description = f"training {len(seed_list)} seeds (median)" if many else "training"
-    with _progress(config.epochs, description) as (progress, task):
-
-        def advance(done, metrics):
-            progress.update(
-                task,
-                completed=done,
-                loss=float(np.median(metrics.loss[:, -1])),
-                accuracy=float(np.median(metrics.accuracy[:, -1])),
-            )
-
-        result = run_experiment(config, seeds=seed_list, on_progress=advance, dataset=dataset)
-    if many:
-        for line in distribution_lines(distribution(result)):
-            out.print(line, markup=False)
-        out.print(timing_line(result), markup=False)
-        _save(save_dir, result)
-        return
-    out.print(accuracy_line(result.accuracy), markup=False)
-    if result.holdout_accuracies is not None:
-        out.print(accuracy_line(float(result.holdout_accuracies[0]), "Held-out Accuracy"), markup=False)
-    for line in prediction_lines(result):
-        out.print(line, markup=False)
-    if config.stateful:
-        for line in generation_lines(seeded_generations(result.params(), config)):
-            out.print(line, markup=False)
-    out.print(timing_line(result), markup=False)
-    _save(save_dir, result)
-
-
-def _save(save_dir: Path | None, result) -> None:
-    if save_dir is not None:
-        models = models_of(result)
-        save(save_dir, models)
-        where = f"{save_dir}" if len(models) == 1 else f"{save_dir}/seed-<k>/ (one model per seed)"
-        out.print(f"Saved to {where}", markup=False)
-
-
-@contextmanager
-def _progress(epochs: int, description: str = "training"):
-    """A Rich progress bar on stderr, labelled with the latest epoch's loss and accuracy."""
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("epochs  loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"),
-        TimeElapsedColumn(),
-        console=err,
-    )
-    with progress:
-        yield progress, progress.add_task(description, total=epochs, loss=float("nan"), accuracy=0.0)
+        check_save_target(save_dir)  # before training: a bad folder should not cost a training run
+    runtime.start()
+    label = f"{config.experiment}: training {len(seed_list)} seeds (median)" if seed_list else config.experiment
+    with progress(config.epochs, label) as on_progress:
+        document = run_experiment(config, seed_list, save_to=save_dir, on_progress=on_progress)
+    show(document, as_json)
 
 
 # --- reproduce: every experiment over many seeds, and a report -------------------------------
@@ -307,6 +291,7 @@ def reproduce_tutorial(
         float | None,
         typer.Option(help="Multiply each experiment's tutorial epochs by this, e.g. 0.1.", show_default=False),
     ] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Run every experiment at the tutorial's settings over many seeds and write a report.
 
@@ -324,33 +309,41 @@ def reproduce_tutorial(
         lstmlab reproduce --seeds 5 --epochs-scale 0.1 --experiments naive,timesteps --out /tmp/quick
     """
     seed_list = parse_seeds(seeds)
+    from lstmlab import runtime
+    from lstmlab.report import reproduce
+    from lstmlab.reproduction import plan
+
     configs = plan(experiments, epochs, epochs_scale, out_dir)  # every check before any training
-    enable_compile_cache()
-    progress = Progress(
+    runtime.start()
+    with reproduce_progress(len(configs)) as (on_start, on_progress):
+        document = reproduce(configs, seed_list, out_dir, on_start=on_start, on_progress=on_progress)
+    show(document, as_json)
+
+
+@contextmanager
+def reproduce_progress(experiments: int):
+    """Two bars on stderr: experiments done, and the current one's epochs."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
         TextColumn("{task.description:>16}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[unit]}"),
         TimeElapsedColumn(),
         console=err,
+        disable=not err.is_terminal,
     )
-    with progress:
-        overall = progress.add_task("experiments", total=len(configs), unit="done")
-        current = progress.add_task("", total=1, unit="epochs", visible=False)
+    with bar:
+        overall = bar.add_task("experiments", total=experiments, unit="done")
+        current = bar.add_task("", total=1, unit="epochs", visible=False)
 
-        def start(index, config):
-            progress.update(overall, completed=index)
-            progress.reset(current, total=config.epochs, description=config.experiment, visible=True)
+        def on_start(index, config):
+            bar.update(overall, completed=index)
+            bar.reset(current, total=config.epochs, description=config.experiment, visible=True)
 
-        def advance(done, metrics):
-            progress.update(current, completed=done)
-
-        outcomes = reproduce(configs, seed_list, out_dir, on_start=start, on_progress=advance)
-        progress.update(overall, completed=len(configs))
-    out.print(f"The tutorial over {len(seed_list)} seeds:", markup=False)
-    for line in table_lines(summary_rows(outcomes)):
-        out.print(line, markup=False)
-    out.print(f"Report: {out_dir / 'report.html'} (also report.md, results.json, figures/)", markup=False)
+        yield on_start, lambda done, metrics: bar.update(current, completed=done)
+        bar.update(overall, completed=experiments)
 
 
 # --- saved models: predict, generate, inspect ---------------------------------------------
@@ -360,12 +353,21 @@ ModelDir = Annotated[
 ]
 
 
+def load_model(model_dir: Path):
+    from lstmlab import runtime
+    from lstmlab.persist import load
+
+    model = load(model_dir)
+    runtime.start()
+    return model
+
+
 @app.command("predict")
 def predict_next(
     model_dir: ModelDir,
     text: Annotated[str, typer.Argument(help="Symbols from the model's alphabet.", show_default=False)],
     top: Annotated[int, typer.Option(help="How many of the most probable symbols to list.")] = 3,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """The symbol after TEXT, with its probability and the most probable alternatives.
 
@@ -379,15 +381,7 @@ def predict_next(
 
         lstmlab predict models/abc XYZ --top 5 --json
     """
-    model = load(model_dir)
-    enable_compile_cache()
-    prediction = model.predict(text, top)
-    if as_json:
-        out.print(json.dumps(prediction.to_dict(), ensure_ascii=False), markup=False)
-        return
-    out.print(f"{text} -> {shown(prediction.predicted)}  (p = {prediction.probability:.4f})", markup=False)
-    for rank, (symbol, probability) in enumerate(prediction.top, start=1):
-        out.print(f"  {rank}. {shown(symbol)}  {probability:.4f}", markup=False)
+    show(load_model(model_dir).predict(text, top), as_json)
 
 
 @app.command("generate")
@@ -396,7 +390,7 @@ def generate_sequence(
     start: Annotated[str, typer.Option(help="The text to start from.", show_default=False)],
     steps: Annotated[int, typer.Option(help="How many symbols to generate.", show_default=False)],
     warmup: Annotated[str, typer.Option(help="Symbols fed first and not printed (they set the context).")] = "",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Feed the model its own predictions and print the sequence: START and what follows.
 
@@ -409,23 +403,7 @@ def generate_sequence(
 
         lstmlab generate models/stateful --start K --steps 5 --warmup ABCDEFGHIJ
     """
-    model = load(model_dir)
-    enable_compile_cache()
-    generated = model.generate(start, steps, warmup=warmup)
-    sequence = start + "".join(step.predicted for step in generated)
-    if as_json:
-        document = {
-            "warmup": warmup,
-            "start": start,
-            "sequence": sequence,
-            "steps": [
-                {"context": s.context, "predicted": s.predicted, "probability": round(s.probability, 6)}
-                for s in generated
-            ],
-        }
-        out.print(json.dumps(document, ensure_ascii=False), markup=False)
-        return
-    out.print(sequence, markup=False)
+    show(load_model(model_dir).generate(start, steps, warmup=warmup), as_json)
 
 
 @app.command("inspect")
@@ -435,7 +413,7 @@ def inspect_gates(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Also draw the gates as a heatmap PNG here.", show_default=False)
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print every value as one JSON document.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """The gates (input, forget, candidate, output), cell state and hidden state at each step.
 
@@ -451,31 +429,11 @@ def inspect_gates(
 
         lstmlab inspect models/stateful ABCDEFGH --json
     """
+    from lstmlab.heatmap import check_out_path, save_heatmap
+
     if out_file is not None:
         check_out_path(out_file)
-    model = load(model_dir)
-    enable_compile_cache()
-    inspection = model.inspect(text)
+    inspection = load_model(model_dir).inspect(text)
     if out_file is not None:
-        save_heatmap(inspection, out_file)
-    if as_json:
-        document = inspection.to_dict()
-        if out_file is not None:
-            document["heatmap"] = str(out_file)
-        out.print(json.dumps(document, ensure_ascii=False), markup=False)
-        return
-    out.print(
-        f"{text} -> {shown(inspection.predicted)}  (p = {inspection.probability:.4f}); "
-        f"{inspection.steps} step{'s' if inspection.steps != 1 else ''}, {inspection.units} units",
-        markup=False,
-    )
-    table = Table(box=box.SIMPLE_HEAD, caption="i, f, o: mean over units, 0 shut .. 1 open; g: mean, -1 .. 1")
-    for column in ("t", "input", "i", "f", "g", "o", "largest Δc (unit Δc)"):
-        table.add_column(column, justify="right" if column in ("t", "i", "f", "g", "o") else "left", no_wrap=True)
-    for t, row in enumerate(summarise(inspection)):
-        changes = " ".join(f"u{unit} {delta:+.2f}" for unit, delta in row.changes)
-        table.add_row(str(t + 1), shown(row.label), *(f"{v:.3f}" for v in (row.i, row.f, row.g, row.o)), changes)
-    out.print(table)
-    if out_file is not None:
-        width, height = figure_pixels(inspection.steps, inspection.units)
-        out.print(f"Heatmap: {out_file} ({width}×{height} px)", markup=False)
+        inspection = inspection.drawn(save_heatmap(inspection, out_file))
+    show(inspection, as_json)

@@ -1,16 +1,17 @@
 """Settings of a run: one frozen dataclass, checked once, never mutated.
 
-The tutorial's settings for each experiment live in `lstmlab.experiments` as instances of
-`Config`; the command line reads its defaults from there.
+Its defaults are the tutorial's, read from `lstmlab.experiments.TUTORIAL`;
+`load_config(name)` gives an experiment's settings. Imports no JAX: the command line
+checks every option before anything heavy loads.
 """
 
 import dataclasses
 from dataclasses import dataclass
 
-from lstmlab.cell import RECURRENT_ACTIVATIONS
 from lstmlab.errors import ConfigError
+from lstmlab.experiments import TUTORIAL, tutorial_settings
 
-ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+RECURRENT_ACTIVATIONS = ("sigmoid", "hard_sigmoid")
 FRAMINGS = ("timesteps", "features")
 ENCODINGS = ("scalar", "onehot")
 PADDINGS = ("zero", "mask")
@@ -29,25 +30,25 @@ class Config:
     batch_size: samples per update; None means all samples in one batch.
     """
 
-    experiment: str = "timesteps"
-    alphabet: str = ALPHABET
+    experiment: str = TUTORIAL["experiment"]
+    alphabet: str = TUTORIAL["alphabet"]
     sequence: str | None = None  # text to learn; None means the alphabet itself, once
-    data: str = "windows"
-    seq_length: int = 3
-    framing: str = "timesteps"
-    encoding: str = "scalar"
-    num_patterns: int = 1000
-    padding: str = "zero"
-    holdout: float = 0.0
-    units: int = 32
-    epochs: int = 500
-    batch_size: int | None = 1
-    shuffle: bool = True
-    stateful: bool = False
-    recurrent_activation: str = "sigmoid"
-    learning_rate: float = 1e-3
-    seed: int = 7
-    data_seed: int = 7  # draws patterns and the holdout split; the tutorial's numpy seed
+    data: str = TUTORIAL["data"]
+    seq_length: int = TUTORIAL["seq_length"]
+    framing: str = TUTORIAL["framing"]
+    encoding: str = TUTORIAL["encoding"]
+    num_patterns: int = TUTORIAL["num_patterns"]
+    padding: str = TUTORIAL["padding"]
+    holdout: float = TUTORIAL["holdout"]
+    units: int = TUTORIAL["units"]
+    epochs: int = TUTORIAL["epochs"]
+    batch_size: int | None = TUTORIAL["batch_size"]
+    shuffle: bool = TUTORIAL["shuffle"]
+    stateful: bool = TUTORIAL["stateful"]
+    recurrent_activation: str = TUTORIAL["recurrent_activation"]
+    learning_rate: float = TUTORIAL["learning_rate"]
+    seed: int = TUTORIAL["seed"]
+    data_seed: int = TUTORIAL["data_seed"]  # draws patterns and the holdout split; the tutorial's numpy seed
 
     def __post_init__(self):
         validate(self)
@@ -62,6 +63,27 @@ class Config:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def load_config(name: str, **overrides) -> Config:
+    """Experiment `name` at the tutorial's settings, with `overrides` applied and checked."""
+    return Config(**tutorial_settings(name)).replace(**overrides)
+
+
+def changed_settings(config: Config) -> dict[str, tuple]:
+    """Setting -> (the tutorial's value, this config's) where `config` differs from the tutorial's
+    settings for its experiment (a text to learn counts as one change)."""
+    tutorial = tutorial_settings(config.experiment) | {"sequence": None}
+    return {name: (tutorial[name], value) for name, value in config.to_dict().items() if value != tutorial[name]}
+
+
+def batch_size_of(config: Config, samples: int) -> int:
+    return samples if config.batch_size is None else min(config.batch_size, samples)
+
+
+def steps_per_epoch(config: Config, samples: int) -> int:
+    """Updates per epoch: one per batch, the last one possibly short."""
+    return -(-samples // batch_size_of(config, samples))
 
 
 def _choice(name: str, value, allowed: tuple) -> None:

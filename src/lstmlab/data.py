@@ -32,6 +32,10 @@ class Patterns:
     def input_text(self, index: int, alphabet: str) -> list[str]:
         return [alphabet[code] for code in self.inputs[index] if code != PAD]
 
+    def pairs(self, alphabet: str) -> list[tuple[str, str]]:
+        """Every pattern as text: (input, target), the notebook's `ABC -> D`."""
+        return [("".join(self.input_text(i, alphabet)), alphabet[self.targets[i]]) for i in range(len(self))]
+
     def subset(self, indices) -> "Patterns":
         return Patterns(self.inputs[indices], self.targets[indices])
 
@@ -181,3 +185,8 @@ def split_holdout(patterns: Patterns, config: Config) -> tuple[Patterns, Pattern
         raise DataError(f"holdout {config.holdout} leaves no pattern to train on")
     held_rows = np.unique(patterns.inputs[is_held], axis=0, return_index=True)[1]
     return patterns.subset(~is_held), patterns.subset(np.flatnonzero(is_held)[held_rows])
+
+
+def shown(symbol: str) -> str:
+    """A symbol as a reader can see it: spaces, line breaks and other invisible ones quoted."""
+    return symbol if symbol.isprintable() and not symbol.isspace() else repr(symbol)

@@ -1,6 +1,5 @@
-"""Predictions on patterns, accuracy, and the per-pattern table."""
+"""Evaluation: every model's probabilities for every pattern, as Keras's predict gives them."""
 
-from dataclasses import dataclass
 from functools import partial
 
 import jax
@@ -8,13 +7,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmlab.cell import zero_state
-from lstmlab.config import Config
+from lstmlab.config import Config, batch_size_of
 from lstmlab.data import Patterns, encode_inputs
 from lstmlab.network import forward
-from lstmlab.training import batch_size_of
 
 
-@partial(jax.jit, static_argnames=("config",))
 def _probabilities(params: dict, x: jax.Array, mask: jax.Array, *, config: Config) -> jax.Array:
     activation = config.recurrent_activation
     if not config.stateful:
@@ -39,50 +36,23 @@ def _probabilities(params: dict, x: jax.Array, mask: jax.Array, *, config: Confi
     return probs.reshape(padded, -1)[:samples]
 
 
-def probabilities_many(params: dict, config: Config, patterns: Patterns) -> np.ndarray:
-    """(seeds, samples, symbols) for params stacked over seeds."""
-    x, mask = encode_inputs(patterns, config)
-    run = jax.vmap(partial(_probabilities, config=config), in_axes=(0, None, None))
-    return np.asarray(run(params, jnp.asarray(x), jnp.asarray(mask)))
+@partial(jax.jit, static_argnames=("config",))
+def _probabilities_group(params: dict, x: jax.Array, mask: jax.Array, *, config: Config) -> jax.Array:
+    return jax.vmap(lambda p: _probabilities(p, x, mask, config=config))(params)
 
 
-@dataclass(frozen=True)
-class PredictionRow:
-    inputs: list[str]
-    target: str
-    predicted: str
-    probability: float  # of the predicted symbol
-
-    @property
-    def correct(self) -> bool:
-        return self.predicted == self.target
-
-    def line(self) -> str:
-        """The notebook's line, `['A', 'B', 'C'] -> D`, with a wrong answer marked."""
-        text = f"{self.inputs} -> {self.predicted}"
-        return text if self.correct else f"{text}   ✗ expected {self.target}"
-
-    def to_dict(self) -> dict:
-        return {
-            "input": "".join(self.inputs),
-            "target": self.target,
-            "predicted": self.predicted,
-            "probability": round(self.probability, 6),
-            "correct": self.correct,
-        }
+EVAL_GROUP_SEEDS = 64  # seeds per compiled evaluation call: memory stays bounded for any number
 
 
-def prediction_rows(patterns: Patterns, probs: np.ndarray, alphabet: str, indices=None) -> list[PredictionRow]:
-    indices = range(len(patterns)) if indices is None else indices
-    rows = []
-    for index in indices:
-        best = int(np.argmax(probs[index]))
-        rows.append(
-            PredictionRow(
-                inputs=patterns.input_text(index, alphabet),
-                target=alphabet[patterns.targets[index]],
-                predicted=alphabet[best],
-                probability=float(probs[index, best]),
-            )
-        )
-    return rows
+def probabilities_many(params: dict, config: Config, patterns: Patterns, group: int = EVAL_GROUP_SEEDS) -> np.ndarray:
+    """(seeds, samples, symbols) for params stacked over seeds, `group` seeds per call (the
+    last group padded with repeats, so one compiled program serves every group)."""
+    x, mask = (jnp.asarray(a) for a in encode_inputs(patterns, config))
+    seeds = len(jax.tree_util.tree_leaves(params)[0])
+    size = min(group, seeds)
+    out = []
+    for first in range(0, seeds, size):
+        index = np.minimum(np.arange(first, first + size), seeds - 1)
+        group_params = jax.tree_util.tree_map(lambda leaf, index=index: leaf[index], params)
+        out.append(np.asarray(_probabilities_group(group_params, x, mask, config=config))[: seeds - first])
+    return np.concatenate(out)

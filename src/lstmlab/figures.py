@@ -3,6 +3,7 @@
 
     accuracy_figure  - how the seeds' accuracies spread, the tutorial's figure marked
     curves_figure    - loss and accuracy per epoch: the median seed and bands across seeds
+                       (from a reproduction document's `Curve`s: drawn, not computed, here)
     overview_figure  - every experiment's spread in one picture, tutorial figures marked
 """
 
@@ -52,9 +53,11 @@ def accuracy_figure(title: str, accuracies, tutorial_percent: float, patterns: i
     return png_bytes(figure)
 
 
-def _bands(axes, history: np.ndarray, label: str, log: bool = False) -> None:
-    epochs = np.arange(1, history.shape[1] + 1)
-    low, p10, median, p90, high = np.percentile(history, [0, 10, 50, 90, 100], axis=0)
+def _bands(axes, curve, label: str, log: bool = False, scale: float = 1.0) -> None:
+    low, p10, median, p90, high = (
+        np.asarray(band) * scale for band in (curve.minimum, curve.p10, curve.median, curve.p90, curve.maximum)
+    )
+    epochs = np.arange(1, len(median) + 1)
     axes.fill_between(epochs, low, high, color=OURS, alpha=0.12, linewidth=0, label="min–max")
     axes.fill_between(epochs, p10, p90, color=OURS, alpha=0.3, linewidth=0, label="10th–90th percentile")
     axes.plot(epochs, median, color=OURS, linewidth=1.5, label="median seed")
@@ -66,15 +69,15 @@ def _bands(axes, history: np.ndarray, label: str, log: bool = False) -> None:
         axes.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         axes.yaxis.set_minor_formatter(NullFormatter())
-    axes.set_xlim(1, max(2, history.shape[1]))
+    axes.set_xlim(1, max(2, len(median)))
 
 
-def curves_figure(title: str, loss: np.ndarray, accuracy: np.ndarray) -> bytes:
-    """loss, accuracy: (seeds, epochs) training history."""
+def curves_figure(title: str, loss, accuracy) -> bytes:
+    """loss, accuracy: `Curve`s over epochs (minimum, p10, median, p90, maximum across seeds)."""
     figure = Figure(figsize=(9.6, 3.4), layout="constrained")
     left, right = figure.subplots(1, 2)
-    _bands(left, np.asarray(loss), "training loss", log=bool(np.all(np.asarray(loss) > 0)))
-    _bands(right, np.asarray(accuracy) * 100, "training accuracy (%)")
+    _bands(left, loss, "training loss", log=bool(np.all(np.asarray(loss.minimum) > 0)))
+    _bands(right, accuracy, "training accuracy (%)", scale=100)
     right.set_ylim(0, 101)
     right.legend(loc="lower right", frameon=False)
     figure.suptitle(title)

@@ -10,11 +10,10 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
+from lstmlab.data import shown
 from lstmlab.errors import DataError
-from lstmlab.inspection import PANEL_NAMES, PANELS, Inspection, shown
+from lstmlab.inspection import PANEL_NAMES, PANELS, HeatmapFile, Inspection
 
 DPI = 100
 GRID = (2, 3)  # panels: i f g / o c h
@@ -42,8 +41,11 @@ def check_out_path(path: str | os.PathLike) -> Path:
     return path
 
 
-def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> Path:
+def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> HeatmapFile:
     """Draw the six panels and write them as a PNG to `path`."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # matplotlib loads when there is a picture to draw
+    from matplotlib.figure import Figure
+
     path = check_out_path(path)
     width, height = figure_pixels(inspection.steps, inspection.units)
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
@@ -65,7 +67,7 @@ def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> Path:
         ax.tick_params(axis="y", labelsize=7)
         ax.set_ylabel("unit", fontsize=8)
         figure.colorbar(image, ax=ax, fraction=0.08, pad=0.02, aspect=40)
-    figure.suptitle(f"{inspection.text!r} → {inspection.predicted!r} (p = {inspection.probability:.2f})", fontsize=11)
+    figure.suptitle(f"{inspection.input!r} → {inspection.predicted!r} (p = {inspection.probability:.2f})", fontsize=11)
     # Drawn into a file beside `path`, renamed over it when complete: Ctrl-C leaves no half a PNG.
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -83,4 +85,4 @@ def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> Path:
         if isinstance(e, OSError):
             raise DataError(f"--out {str(path)!r}: cannot write the heatmap ({e.strerror or e})") from None
         raise
-    return path
+    return HeatmapFile(str(path), width, height)

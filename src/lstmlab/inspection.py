@@ -9,6 +9,7 @@ steps and are shown as "pad"; masked steps change nothing and are left out); a s
 model reads TEXT window by window from a reset state, carrying the state.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 import jax
@@ -16,9 +17,10 @@ import numpy as np
 
 from lstmlab.cell import zero_state
 from lstmlab.config import Config
-from lstmlab.data import PAD, Patterns, encode_inputs
-from lstmlab.generation import check_text, padded_window, reading_windows
+from lstmlab.data import PAD
+from lstmlab.document import Document, plain, rounded
 from lstmlab.network import readout, run_lstm
+from lstmlab.reading import check_text, padded_window, reading_windows, window_input
 
 PANELS = ("i", "f", "g", "o", "c", "h")
 PANEL_NAMES = {
@@ -35,10 +37,18 @@ _trace = jax.jit(run_lstm, static_argnames=("recurrent_activation",))
 
 
 @dataclass(frozen=True)
-class Inspection:
+class HeatmapFile:
+    path: str
+    width: int  # pixels
+    height: int
+
+
+@dataclass(frozen=True, eq=False)
+class Inspection(Document):
     """One column per time step the cell took; arrays are (steps, units), float32."""
 
-    text: str
+    kind = "inspection"
+    input: str  # the text the model read
     labels: tuple[str, ...]  # what the cell read at each step: a symbol, a whole window, or "pad"
     i: np.ndarray
     f: np.ndarray
@@ -46,8 +56,9 @@ class Inspection:
     o: np.ndarray
     c: np.ndarray
     h: np.ndarray
-    predicted: str  # the model's next symbol after `text`
+    predicted: str  # the model's next symbol after `input`
     probability: float
+    heatmap: HeatmapFile | None = None  # where the gates were drawn, once they were
 
     @property
     def steps(self) -> int:
@@ -66,17 +77,20 @@ class Inspection:
     def h_prev(self) -> np.ndarray:
         return np.concatenate([np.zeros_like(self.h[:1]), self.h[:-1]])
 
-    def to_dict(self, digits: int = 6) -> dict:
-        def values(a):
-            return [round(float(v), digits) for v in a]
+    def drawn(self, heatmap: HeatmapFile) -> "Inspection":
+        """The same inspection, noting where its heatmap was drawn."""
+        return dataclasses.replace(self, heatmap=heatmap)
 
+    def to_json(self) -> dict:
         return {
-            "text": self.text,
+            "kind": self.kind,
+            "input": self.input,
             "predicted": self.predicted,
-            "probability": round(self.probability, digits),
+            "probability": rounded(self.probability),
             "units": self.units,
+            "heatmap": plain(self.heatmap),
             "steps": [
-                {"input": label, **{name: values(getattr(self, name)[t]) for name in PANELS}}
+                {"input": label, **{name: [rounded(v) for v in getattr(self, name)[t]] for name in PANELS}}
                 for t, label in enumerate(self.labels)
             ],
         }
@@ -90,7 +104,7 @@ def inspect(params: dict, config: Config, text: str) -> Inspection:
     columns = []
     for window in reading_windows(codes, config):
         inputs = padded_window(window, config)[None, :]
-        x, mask = encode_inputs(Patterns(inputs, np.zeros(1, np.int32)), config)
+        x, mask = window_input(window, config)
         state, trace = _trace(
             params["lstm"], x, mask, state, recurrent_activation=config.recurrent_activation
         )  # the host waits for the device here
@@ -116,11 +130,6 @@ def _step_labels(inputs: np.ndarray, config: Config) -> list[str]:
     if config.framing == "features":
         return ["".join(symbols)]
     return symbols
-
-
-def shown(symbol: str) -> str:
-    """A symbol as a reader can see it: spaces, line breaks and other invisible ones quoted."""
-    return symbol if symbol.isprintable() and not symbol.isspace() else repr(symbol)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A trained model as one object: its settings, weights and seed, and what it can be asked.
 
-The methods are thin calls into `generate` (next symbol, fed-back sequences) and
-`inspection` (gates per step), which work on (params, config) and are pure.
+The methods are thin calls into `prediction`, `generation` and `inspection`, which work on
+(params, config) and return documents.
 """
 
 from dataclasses import dataclass
@@ -10,36 +10,9 @@ import jax
 import numpy as np
 
 from lstmlab.config import Config
-from lstmlab.errors import DataError
-from lstmlab.generation import Step, generate, next_probabilities
+from lstmlab.generation import Generation, generate
 from lstmlab.inspection import Inspection, inspect
-
-
-@dataclass(frozen=True)
-class Prediction:
-    text: str
-    predicted: str  # the most probable next symbol
-    probability: float
-    top: list[tuple[str, float]]  # the most probable symbols, most probable first
-
-    def to_dict(self, digits: int = 6) -> dict:
-        return {
-            "text": self.text,
-            "predicted": self.predicted,
-            "probability": round(self.probability, digits),
-            "top": [{"symbol": s, "probability": round(p, digits)} for s, p in self.top],
-        }
-
-
-def predict(params: dict, config: Config, text: str, top: int = 3) -> Prediction:
-    """The symbol after `text`, its probability, and the `top` most probable symbols
-    (at most the alphabet's size)."""
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise DataError(f"top must be a positive whole number, got {top!r}")
-    probs = next_probabilities(params, config, text)
-    order = np.argsort(-probs, kind="stable")[:top]
-    ranked = [(config.alphabet[k], float(probs[k])) for k in order]
-    return Prediction(text, ranked[0][0], ranked[0][1], ranked)
+from lstmlab.prediction import Prediction, predict
 
 
 @dataclass(frozen=True)
@@ -55,7 +28,7 @@ class Model:
         """The next symbol after `text` with its probability, and the `top` alternatives."""
         return predict(self.params, self.config, text, top)
 
-    def generate(self, start: str, steps: int, warmup: str = "") -> list[Step]:
+    def generate(self, start: str, steps: int, warmup: str = "") -> Generation:
         """Feed the model its own predictions `steps` times after `warmup + start`."""
         return generate(self.params, self.config, start, steps, warmup=warmup)
 

@@ -1,154 +1,221 @@
-"""What a run prints: the pairs, the settings line, the prediction table, the JSON document."""
+"""The reproduce report: one section model of a `ReproductionDocument`, rendered to Markdown
+and to a self-contained HTML page, with its figures; and `reproduce`, which runs and writes it.
 
-import platform
-import sys
+    sections(document)        - the report's content: headings, paragraphs, the table, pictures
+    markdown(...) / html(...) - the same sections in two forms
+    report_files(document)    - every file of the report folder: path -> bytes
+"""
 
-import jax
-import numpy as np
+import base64
+import html as html_text
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from lstmlab import __version__
 from lstmlab.config import Config
-from lstmlab.data import Patterns
-from lstmlab.experiments import EXPERIMENTS
-from lstmlab.generation import WHY_WARMUP, Generation
-from lstmlab.runner import RunResult
-from lstmlab.training import steps_per_epoch
+from lstmlab.figures import accuracy_figure, curves_figure, overview_figure
+from lstmlab.render_text import COLUMNS, changes_line, percent, settings_line, summary_line, summary_rows
+from lstmlab.reproduction import (
+    ExperimentOutcome,
+    ReproductionDocument,
+    reproduction_document,
+    run_experiments,
+    write_folder,
+)
+from lstmlab.training import EpochMetrics
 
-PAIRS_SHOWN = 30  # the variable-length data has 1000 pairs: show the head and count the rest
-
-
-def pair_lines(patterns: Patterns, alphabet: str, limit: int = PAIRS_SHOWN) -> list[str]:
-    """The notebook's listing, `ABC -> D`, one pattern a line."""
-    lines = [
-        f"{''.join(patterns.input_text(i, alphabet))} -> {alphabet[patterns.targets[i]]}"
-        for i in range(min(len(patterns), limit))
-    ]
-    if len(patterns) > limit:
-        lines.append(f"… and {len(patterns) - limit} more ({len(patterns)} pairs)")
-    return lines
+HARD_PATTERNS_SHOWN = 10
+OVERVIEW = "figures/overview.png"
+TITLE = "lstmlab: the alphabet tutorial over many seeds"
 
 
-def describe_batch(config: Config) -> str:
-    return "all" if config.batch_size is None else str(config.batch_size)
+# --- the section model ----------------------------------------------------------------------
 
 
-def settings_line(config: Config) -> str:
-    window = f"runs of 1..{config.seq_length}" if config.data == "runs" else f"window {config.seq_length}"
-    parts = [
-        window,
-        f"framing {config.framing}",
-        f"units {config.units}",
-        f"epochs {config.epochs}",
-        f"batch {describe_batch(config)}",
-        f"shuffle {'on' if config.shuffle else 'off'}",
-    ]
-    if config.stateful:
-        parts.append("stateful")
-    if config.data == "runs":
-        parts.append(f"padding {config.padding}")
-    if config.holdout:
-        parts.append(f"holdout {config.holdout:g}")
-    if config.encoding != "scalar":
-        parts.append(f"encoding {config.encoding}")
-    if config.recurrent_activation != "sigmoid":
-        parts.append(config.recurrent_activation)
-    return ", ".join(parts)
+@dataclass(frozen=True)
+class Picture:
+    path: str  # inside the report folder
+    alt: str
 
 
-def accuracy_line(accuracy: float, label: str = "Model Accuracy") -> str:
-    return f"{label}: {accuracy * 100:.2f}%"
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    anchor: str = ""
+    paragraphs: list[str] = field(default_factory=list)  # plain text; each renderer escapes it
+    table: list[dict[str, str]] | None = None  # rows of COLUMNS
+    pictures: list[Picture] = field(default_factory=list)
+    list_title: str = ""
+    items: list[str] = field(default_factory=list)
 
 
-def timing_line(result: RunResult) -> str:
-    t = result.training
-    steps = len(t.loss[0]) * steps_per_epoch(t.config, len(result.dataset.train))
-    rate = steps * len(t.seeds) / t.train_seconds if t.train_seconds > 0 else float("inf")
-    models = f" × {len(t.seeds)} seeds" if len(t.seeds) > 1 else ""
+def _seed_text(seeds: Sequence[int]) -> str:
+    if list(seeds) == list(range(1, len(seeds) + 1)):
+        return f"{len(seeds)} seeds (1–{len(seeds)})"
+    return f"{len(seeds)} seeds ({', '.join(map(str, seeds[:10]))}{', …' if len(seeds) > 10 else ''})"
+
+
+def _intro(document: ReproductionDocument) -> str:
+    changed = any(e.changed_settings for e in document.experiments)
+    settings = "at settings changed from the tutorial's (see each section)" if changed else "at the tutorial's settings"
     return (
-        f"Trained {steps:,} steps{models} in {t.train_seconds:.2f} s "
-        f"({rate:,.0f} model-steps/s; compiling took {t.compile_seconds:.2f} s)"
+        f"Each experiment of the Keras alphabet tutorial, {settings}, trained over "
+        f"{_seed_text(document.seeds)}: each seed its own initialisation and shuffling. The tutorial reported "
+        "one run of each; here is where that run falls among many."
     )
 
 
-def prediction_lines(result: RunResult, seed_index: int = 0) -> list[str]:
-    """The prediction table as the tutorial prints it: every training pattern (the
-    variable-length data: only 20 drawn at random), then the random sample where the
-    tutorial shows one."""
-    experiment = EXPERIMENTS.get(result.config.experiment)
-    sample = experiment is not None and experiment.random_sample
-    lines = []
-    if result.config.data != "runs":
-        lines += [row.line() for row in result.predictions(seed_index)]
-    if sample or result.config.data == "runs":
-        lines.append("Test a Random Pattern:")
-        lines += [row.line() for row in result.predictions(seed_index, indices=result.dataset.sample)]
-    return lines
+def _hard_patterns(e: ExperimentOutcome) -> list[str]:
+    hard = sorted((p for p in e.statistics.patterns if p.hits < p.seeds), key=lambda p: (p.hits, p.input))
+    return [f"{p.input} -> {p.target}: {p.hits}/{p.seeds} seeds" for p in hard[:HARD_PATTERNS_SHOWN]]
 
 
-def generation_lines(generations: list[Generation]) -> list[str]:
-    lines = []
-    for generation in generations:
-        lines.append(generation.title)
-        lines += [step.line() for step in generation.steps]
-    lines.append(WHY_WARMUP)
-    return lines
-
-
-def generations_document(generations: list[Generation]) -> list[dict]:
-    return [
-        {
-            "title": g.title,
-            "steps": [
-                {"input": s.context, "predicted": s.predicted, "probability": round(s.probability, 6)} for s in g.steps
-            ],
-        }
-        for g in generations
+def _experiment_section(e: ExperimentOutcome) -> Section:
+    note = f" ({e.tutorial_note})" if e.tutorial_note else ""
+    paragraphs = [f"Settings: {settings_line(e.settings)}."]
+    if e.changed_settings:
+        paragraphs.append(f"Changed from the tutorial: {changes_line(e.changed_settings)}.")
+    paragraphs += [
+        f"The tutorial reported {percent(e.tutorial_accuracy)}{note}.",
+        summary_line(e.statistics.summary) + ".",
     ]
+    hard = _hard_patterns(e)
+    if not hard:
+        paragraphs.append("Every seed gets every pattern.")
+    return Section(
+        heading=f"{e.experiment}: {e.description}",
+        anchor=e.experiment,
+        paragraphs=paragraphs,
+        pictures=[
+            Picture(e.figures.accuracy, f"{e.experiment} accuracy"),
+            Picture(e.figures.curves, f"{e.experiment} training"),
+        ],
+        list_title="Hardest patterns:" if hard else "",
+        items=hard,
+    )
 
 
-def versions() -> dict:
+def sections(document: ReproductionDocument) -> list[Section]:
+    first = Section(
+        heading=TITLE,
+        paragraphs=[_intro(document)],
+        table=summary_rows(document),
+        pictures=[Picture(OVERVIEW, "every experiment's spread")],
+    )
+    return [first, *(_experiment_section(e) for e in document.experiments)]
+
+
+def _footer(document: ReproductionDocument) -> tuple[str, str]:
+    v = document.versions
+    return " ".join(document.command), f"lstmlab {v['lstmlab']}, jax {v['jax']}"
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+
+def markdown(document: ReproductionDocument) -> str:
+    out = []
+    for index, s in enumerate(sections(document)):
+        out += [f"{'#' if index == 0 else '##'} {s.heading}", ""]
+        if index == 0:
+            out += [*s.paragraphs, ""]
+        else:
+            out += [p for paragraph in s.paragraphs for p in (paragraph, "")]
+        if s.table is not None:
+            out.append("| " + " | ".join(COLUMNS.values()) + " |")
+            out.append("|" + "|".join(["---"] + ["---:"] * (len(COLUMNS) - 1)) + "|")
+            out += ["| " + " | ".join(row[key] for key in COLUMNS) + " |" for row in s.table]
+            out.append("")
+        for picture in s.pictures:
+            out += [f"![{picture.alt}]({picture.path})", ""]
+        if s.items:
+            out += [s.list_title, "", *(f"- {item}" for item in s.items), ""]
+    command, versions = _footer(document)
+    out += ["---", "", f"Made by `{command}`; {versions}.", ""]
+    return "\n".join(out)
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border-bottom: 1px solid #ccc; padding: 0.3rem 0.7rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+img { max-width: 100%; display: block; margin: 0.5rem 0; }
+code { background: #f3f3f3; padding: 0 0.2rem; }
+"""
+
+
+def html(document: ReproductionDocument, pictures: dict[str, bytes]) -> str:
+    """One self-contained page: every picture is a data: URI, nothing is fetched."""
+    e = html_text.escape
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(TITLE)}</title>",
+        f"<style>{STYLE}</style></head><body>",
+    ]
+    for index, s in enumerate(sections(document)):
+        anchor = f' id="{e(s.anchor)}"' if s.anchor else ""
+        out.append(f"<h{1 if index == 0 else 2}{anchor}>{e(s.heading)}</h{1 if index == 0 else 2}>")
+        out.append("<p>" + "<br>\n".join(e(p) for p in s.paragraphs) + "</p>")
+        if s.table is not None:
+            out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in COLUMNS.values()) + "</tr></thead>")
+            out += ["<tr>" + "".join(f"<td>{e(row[key])}</td>" for key in COLUMNS) + "</tr>" for row in s.table]
+            out.append("</table>")
+        for picture in s.pictures:
+            data = base64.b64encode(pictures[picture.path]).decode("ascii")
+            out.append(f'<img alt="{e(picture.alt)}" src="data:image/png;base64,{data}">')
+        if s.items:
+            out.append(f"<p>{e(s.list_title)}</p><ul>" + "".join(f"<li>{e(item)}</li>" for item in s.items) + "</ul>")
+    command, versions = _footer(document)
+    out += [f"<hr><p>Made by <code>{e(command)}</code>; {e(versions)}.</p>", "</body></html>"]
+    return "\n".join(out) + "\n"
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def figures(document: ReproductionDocument) -> dict[str, bytes]:
+    pictures = {
+        OVERVIEW: overview_figure(
+            [(e.experiment, [s.accuracy for s in e.per_seed], e.tutorial_accuracy * 100) for e in document.experiments]
+        )
+    }
+    for e in document.experiments:
+        seeds = len(e.per_seed)
+        pictures[e.figures.accuracy] = accuracy_figure(
+            f"{e.experiment}: accuracy of {seeds} seeds",
+            [s.accuracy for s in e.per_seed],
+            e.tutorial_accuracy * 100,
+            e.train_patterns,
+        )
+        pictures[e.figures.curves] = curves_figure(
+            f"{e.experiment}: training over {seeds} seeds", e.curves.loss, e.curves.accuracy
+        )
+    return pictures
+
+
+def report_files(document: ReproductionDocument) -> dict[str, bytes]:
+    """Every file of the report folder: relative path -> bytes."""
+    pictures = figures(document)
     return {
-        "lstmlab": __version__,
-        "jax": jax.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "backend": jax.default_backend(),
-    }
+        "report.md": markdown(document).encode("utf-8"),
+        "report.html": html(document, pictures).encode("utf-8"),
+        "results.json": (json.dumps(document.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+    } | pictures
 
 
-def result_document(result: RunResult, extra: dict | None = None) -> dict:
-    """Everything `run --json` prints, as plain JSON values."""
-    seeds = []
-    for index, seed in enumerate(result.seeds):
-        entry = {
-            "seed": seed,
-            "accuracy": float(result.accuracies[index]),
-            "predictions": [row.to_dict() for row in result.predictions(index)],
-            "history": {
-                "loss": [round(float(v), 6) for v in result.training.loss[index]],
-                "accuracy": [round(float(v), 6) for v in result.training.accuracy[index]],
-            },
-        }
-        if result.holdout_accuracies is not None:
-            entry["holdout_accuracy"] = float(result.holdout_accuracies[index])
-            entry["holdout_predictions"] = [row.to_dict() for row in result.predictions(index, holdout=True)]
-        seeds.append(entry)
-    document = {
-        "experiment": result.config.experiment,
-        "settings": result.config.to_dict(),
-        "train_patterns": len(result.dataset.train),
-        "holdout_patterns": 0 if result.dataset.holdout is None else len(result.dataset.holdout),
-        "accuracy": seeds[0]["accuracy"],
-        "predictions": seeds[0]["predictions"],
-        "history": seeds[0]["history"],
-        "compile_seconds": round(result.training.compile_seconds, 4),
-        "train_seconds": round(result.training.train_seconds, 4),
-        "seeds": seeds,
-        "command": sys.argv,
-        "versions": versions(),
-    }
-    if result.holdout_accuracies is not None:
-        document["holdout_accuracy"] = seeds[0]["holdout_accuracy"]
-    if extra:
-        document.update(extra)
+def reproduce(
+    configs: Sequence[Config],
+    seeds: Sequence[int],
+    out: Path,
+    on_start: Callable[[int, Config], None] | None = None,
+    on_progress: Callable[[int, EpochMetrics], None] | None = None,
+) -> ReproductionDocument:
+    """Run every config over `seeds`, then write the report folder `out` whole. Returns the document."""
+    document = reproduction_document(run_experiments(configs, seeds, on_start, on_progress), seeds, out)
+    write_folder(out, report_files(document))
     return document

@@ -7,26 +7,25 @@ import numpy as np
 
 from lstmlab.config import Config
 from lstmlab.data import Dataset, Patterns, make_dataset
-from lstmlab.evaluate import PredictionRow, prediction_rows, probabilities_many
+from lstmlab.evaluate import probabilities_many
 from lstmlab.training import EpochMetrics, TrainResult, train
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunResult:
+    """Every seed's trained weights, history and answers. Arrays lead with the seed axis."""
+
     config: Config
     dataset: Dataset
     training: TrainResult
     train_probs: np.ndarray  # (seeds, train samples, symbols)
     holdout_probs: np.ndarray | None  # (seeds, holdout samples, symbols)
+    correct: np.ndarray  # (seeds, train samples) bool: which patterns each seed predicts right
+    holdout_correct: np.ndarray | None  # (seeds, holdout samples) bool
 
     @property
     def seeds(self) -> tuple[int, ...]:
         return self.training.seeds
-
-    @property
-    def correct(self) -> np.ndarray:
-        """(seeds, training patterns) bool: which patterns each seed predicts right."""
-        return _correct(self.train_probs, self.dataset.train)
 
     @property
     def accuracies(self) -> np.ndarray:
@@ -35,25 +34,18 @@ class RunResult:
 
     @property
     def holdout_accuracies(self) -> np.ndarray | None:
-        if self.holdout_probs is None:
-            return None
-        return _correct(self.holdout_probs, self.dataset.holdout).mean(axis=1)
+        return None if self.holdout_correct is None else self.holdout_correct.mean(axis=1)
 
     @property
     def accuracy(self) -> float:
         """The first seed's training accuracy."""
-        return float(self.accuracies[0])
-
-    def predictions(self, seed_index: int = 0, indices=None, holdout: bool = False) -> list[PredictionRow]:
-        patterns = self.dataset.holdout if holdout else self.dataset.train
-        probs = self.holdout_probs if holdout else self.train_probs
-        return prediction_rows(patterns, probs[seed_index], self.config.alphabet, indices)
+        return float(self.correct[0].mean())
 
     def params(self, seed_index: int = 0) -> dict:
         return self.training.params_of(seed_index)
 
 
-def _correct(probs: np.ndarray, patterns: Patterns) -> np.ndarray:
+def correct_answers(probs: np.ndarray, patterns: Patterns) -> np.ndarray:
     return np.argmax(probs, axis=-1) == patterns.targets[None, :]
 
 
@@ -70,7 +62,9 @@ def run(
     dataset = dataset if dataset is not None else make_dataset(config)
     training = train(config, dataset.train, seeds=seeds, on_progress=on_progress)
     train_probs = probabilities_many(training.params, config, dataset.train)
-    holdout_probs = None
+    holdout_probs = holdout_correct = None
     if dataset.holdout is not None:
         holdout_probs = probabilities_many(training.params, config, dataset.holdout)
-    return RunResult(config, dataset, training, train_probs, holdout_probs)
+        holdout_correct = correct_answers(holdout_probs, dataset.holdout)
+    correct = correct_answers(train_probs, dataset.train)
+    return RunResult(config, dataset, training, train_probs, holdout_probs, correct, holdout_correct)

@@ -1,18 +1,13 @@
 """Statistics over seeds: how accuracy is distributed, and which patterns are hard.
 
 Pure functions of arrays: `summarize` and `histogram` of per-seed accuracies,
-`pattern_hits` of a (seeds, samples) table of right answers; `distribution` gathers them
-for a `RunResult`, and `distribution_lines` / `distribution_document` print them.
+`pattern_hits` of a (seeds, samples) table of right answers. Their results are parts of
+documents (`lstmlab.results`); `lstmlab.render_text` prints them.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
-
-from lstmlab.runner import RunResult
-
-BAR = 40  # characters of the longest histogram bar
-PATTERNS_SHOWN = 30  # more distinct patterns than this: show the hardest ones only
 
 
 @dataclass(frozen=True)
@@ -26,13 +21,7 @@ class Summary:
     maximum: float
     std: float  # population standard deviation (ddof 0): the spread of these seeds themselves
     perfect: int  # seeds at 100%
-
-    @property
-    def perfect_share(self) -> float:
-        return self.perfect / self.seeds
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"perfect_share": self.perfect_share}
+    perfect_share: float  # perfect / seeds
 
 
 def summarize(accuracies) -> Summary:
@@ -47,6 +36,7 @@ def summarize(accuracies) -> Summary:
         maximum=float(np.max(values)),
         std=float(np.std(values)),
         perfect=int(np.sum(values >= 1.0)),
+        perfect_share=float(np.mean(values >= 1.0)),
     )
 
 
@@ -55,15 +45,12 @@ class Bin:
     low: float  # included
     high: float  # excluded, except for the bin of exactly 100%
     count: int
+    label: str  # "90–100%", or "100%" for the bin of exactly 100%
 
-    @property
-    def label(self) -> str:
-        if self.low == self.high:
-            return f"{self.low * 100:.0f}%"
-        return f"{self.low * 100:.0f}–{self.high * 100:.0f}%"
 
-    def to_dict(self) -> dict:
-        return {"low": self.low, "high": self.high, "count": self.count, "label": self.label}
+def make_bin(low: float, high: float, count: int) -> Bin:
+    label = f"{low * 100:.0f}%" if low == high else f"{low * 100:.0f}–{high * 100:.0f}%"
+    return Bin(low, high, count, label)
 
 
 def histogram(accuracies, bins: int = 10) -> list[Bin]:
@@ -75,20 +62,17 @@ def histogram(accuracies, bins: int = 10) -> list[Bin]:
     index = np.clip(np.floor(values[~perfect] * bins + 1e-9).astype(int), 0, bins - 1)
     counts = np.bincount(index, minlength=bins)
     first = int(index.min()) if len(index) else bins
-    result = [Bin(k / bins, (k + 1) / bins, int(counts[k])) for k in range(first, bins)]
-    return result + [Bin(1.0, 1.0, int(perfect.sum()))]
+    result = [make_bin(k / bins, (k + 1) / bins, int(counts[k])) for k in range(first, bins)]
+    return result + [make_bin(1.0, 1.0, int(perfect.sum()))]
 
 
 @dataclass(frozen=True)
 class PatternHits:
-    pattern: str  # the input, as text
+    input: str
     target: str
     hits: int  # seeds that predict it right
     seeds: int
     occurrences: int  # times it appears in the training data
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def pattern_hits(correct, inputs: list[str], targets: list[str]) -> list[PatternHits]:
@@ -100,92 +84,28 @@ def pattern_hits(correct, inputs: list[str], targets: list[str]) -> list[Pattern
     for sample, key in enumerate(zip(inputs, targets, strict=True)):
         first_seen.setdefault(key, []).append(sample)
     return [
-        PatternHits(pattern, target, int(correct[:, samples].all(axis=1).sum()), correct.shape[0], len(samples))
-        for (pattern, target), samples in first_seen.items()
+        PatternHits(text, target, int(correct[:, samples].all(axis=1).sum()), correct.shape[0], len(samples))
+        for (text, target), samples in first_seen.items()
     ]
 
 
 @dataclass(frozen=True)
 class Distribution:
+    """How a run's seeds did: the accuracy summary, its histogram, and per-pattern hits."""
+
     summary: Summary
     histogram: list[Bin]
     patterns: list[PatternHits]
     holdout: Summary | None  # accuracy on held-out patterns, when some were kept out
 
-    def to_dict(self) -> dict:
-        return {
-            "summary": self.summary.to_dict(),
-            "histogram": [b.to_dict() for b in self.histogram],
-            "patterns": [p.to_dict() for p in self.patterns],
-            "holdout": None if self.holdout is None else self.holdout.to_dict(),
-        }
 
-
-def distribution(result: RunResult) -> Distribution:
-    patterns, alphabet = result.dataset.train, result.config.alphabet
-    inputs = ["".join(patterns.input_text(i, alphabet)) for i in range(len(patterns))]
-    targets = [alphabet[code] for code in patterns.targets]
-    holdout = result.holdout_accuracies
+def distribution(correct, inputs: list[str], targets: list[str], holdout_correct=None) -> Distribution:
+    """correct: (seeds, samples) bool right answers on the training patterns, whose inputs
+    and targets are given as text; holdout_correct: the same for held-out patterns, or None."""
+    accuracies = np.asarray(correct).mean(axis=1)
     return Distribution(
-        summary=summarize(result.accuracies),
-        histogram=histogram(result.accuracies),
-        patterns=pattern_hits(result.correct, inputs, targets),
-        holdout=None if holdout is None else summarize(holdout),
+        summary=summarize(accuracies),
+        histogram=histogram(accuracies),
+        patterns=pattern_hits(correct, inputs, targets),
+        holdout=None if holdout_correct is None else summarize(np.asarray(holdout_correct).mean(axis=1)),
     )
-
-
-def percent(share: float) -> str:
-    return f"{share * 100:.2f}%"
-
-
-def summary_line(summary: Summary, label: str = "Accuracy") -> str:
-    return (
-        f"{label} over {summary.seeds} seeds: mean {percent(summary.mean)}, median {percent(summary.median)}, "
-        f"min {percent(summary.minimum)}, max {percent(summary.maximum)}, "
-        f"std {summary.std * 100:.2f} points; {summary.perfect}/{summary.seeds} seeds "
-        f"({summary.perfect_share * 100:.0f}%) at 100%"
-    )
-
-
-def bar(count: int, largest: int, width: int = BAR) -> str:
-    """A bar of `count` out of `largest`, in eighths of a character."""
-    if count == 0 or largest == 0:
-        return ""
-    eighths = max(1, round(count / largest * width * 8))
-    return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
-
-
-def histogram_lines(bins: list[Bin]) -> list[str]:
-    largest = max(b.count for b in bins)
-    width = max(len(b.label) for b in bins)
-    return [f"  {b.label:>{width}}  {b.count:>5}  {bar(b.count, largest)}".rstrip() for b in bins]
-
-
-def pattern_lines(patterns: list[PatternHits], limit: int = PATTERNS_SHOWN) -> list[str]:
-    """Every pattern in data order, or, when there are many, the hardest `limit`."""
-    if len(patterns) <= limit:
-        shown, title = patterns, "Per pattern, seeds that predict it right:"
-    else:
-        shown = sorted(patterns, key=lambda p: (p.hits, p.pattern))[:limit]
-        title = f"Per pattern, seeds that predict it right (the {limit} hardest of {len(patterns)}):"
-    width = max(len(p.pattern) for p in shown)
-    seeds = patterns[0].seeds
-    lines = [title]
-    digits = len(str(seeds))
-    for p in shown:
-        line = f"  {p.pattern:>{width}} -> {p.target}  {p.hits:>{digits}}/{seeds}  {bar(p.hits, seeds, 20)}"
-        lines.append(line.rstrip())
-    if len(patterns) > limit:
-        rest = sorted(p.hits for p in patterns)[limit:]
-        lines.append(f"  … and {len(rest)} more, each right in at least {rest[0]}/{seeds} seeds")
-    return lines
-
-
-def distribution_lines(dist: Distribution) -> list[str]:
-    lines = [summary_line(dist.summary)]
-    if dist.holdout is not None:
-        lines.append(summary_line(dist.holdout, "Held-out accuracy"))
-    lines.append("Seeds by accuracy:")
-    lines += histogram_lines(dist.histogram)
-    lines += pattern_lines(dist.patterns)
-    return lines

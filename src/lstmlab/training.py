@@ -17,7 +17,7 @@ import numpy as np
 import optax
 
 from lstmlab.cell import LSTMState, zero_state
-from lstmlab.config import Config
+from lstmlab.config import Config, batch_size_of, steps_per_epoch
 from lstmlab.data import Patterns, encode_inputs, input_features
 from lstmlab.errors import ConfigError
 from lstmlab.network import forward, init_params
@@ -50,15 +50,6 @@ class Batches(NamedTuple):
 
 def make_optimizer(config: Config) -> optax.GradientTransformation:
     return optax.adam(config.learning_rate, b1=0.9, b2=0.999, eps=1e-7)
-
-
-def batch_size_of(config: Config, samples: int) -> int:
-    return samples if config.batch_size is None else min(config.batch_size, samples)
-
-
-def steps_per_epoch(config: Config, samples: int) -> int:
-    """Updates per epoch: one per batch, the last one possibly short."""
-    return -(-samples // batch_size_of(config, samples))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+"""What `lstmlab list` shows: the tutorial's experiments as one document (no JAX needed)."""
+
+from dataclasses import dataclass
+
+from lstmlab.config import load_config
+from lstmlab.document import Document
+from lstmlab.experiments import EXPERIMENTS
+
+KERAS_ERA = (
+    "The tutorial's figures came from Keras 1/2, whose LSTM used hard_sigmoid as its recurrent activation; "
+    "lstmlab defaults to Keras 3's sigmoid. --activation hard_sigmoid gives the older cell."
+)
+
+
+@dataclass(frozen=True)
+class ExperimentEntry:
+    name: str
+    description: str
+    settings: dict  # every setting, as `lstmlab run NAME` uses them
+    tutorial_accuracy: float  # share in [0, 1], as the tutorial printed it
+    tutorial_note: str
+
+
+@dataclass(frozen=True)
+class ExperimentList(Document):
+    kind = "experiments"
+    experiments: tuple[ExperimentEntry, ...]
+    note: str
+
+
+def experiment_list() -> ExperimentList:
+    return ExperimentList(
+        tuple(
+            ExperimentEntry(
+                e.name, e.summary, load_config(e.name).to_dict(), e.tutorial_accuracy / 100, e.tutorial_note
+            )
+            for e in EXPERIMENTS.values()
+        ),
+        KERAS_ERA,
+    )

@@ -1,0 +1,301 @@
+"""Documents as terminal text: `lines(document)` gives what the command line prints.
+
+Plain strings print as they are (no markup); Rich tables where a table reads better.
+Nothing here computes a result: every number comes from the document.
+"""
+
+from pathlib import Path
+
+from rich import box
+from rich.table import Table
+
+from lstmlab.data import shown
+from lstmlab.document import Document
+from lstmlab.stats import Bin, Distribution, PatternHits, Summary
+
+PAIRS_SHOWN = 30  # the variable-length data has 1000 pairs: show the head and count the rest
+BAR = 40  # characters of the longest histogram bar
+PATTERNS_SHOWN = 30  # more distinct patterns than this: show the hardest ones only
+
+
+def lines(document: Document) -> list:
+    """What the command line prints for `document`: strings and Rich tables, in order."""
+    return RENDERERS[document.kind](document)
+
+
+# --- pieces shared by several documents ------------------------------------------------------
+
+
+def settings_line(settings: dict) -> str:
+    length = settings["seq_length"]
+    window = f"runs of 1..{length}" if settings["data"] == "runs" else f"window {length}"
+    batch = "all" if settings["batch_size"] is None else str(settings["batch_size"])
+    parts = [
+        window,
+        f"framing {settings['framing']}",
+        f"units {settings['units']}",
+        f"epochs {settings['epochs']}",
+        f"batch {batch}",
+        f"shuffle {'on' if settings['shuffle'] else 'off'}",
+    ]
+    if settings["stateful"]:
+        parts.append("stateful")
+    if settings["data"] == "runs":
+        parts.append(f"padding {settings['padding']}")
+    if settings["holdout"]:
+        parts.append(f"holdout {settings['holdout']:g}")
+    if settings["encoding"] != "scalar":
+        parts.append(f"encoding {settings['encoding']}")
+    if settings["recurrent_activation"] != "sigmoid":
+        parts.append(settings["recurrent_activation"])
+    return ", ".join(parts)
+
+
+def changes_line(changed) -> str:
+    """'epochs 2 (the tutorial's: 500), units 8 (the tutorial's: 32)'; a text counts as one change."""
+    parts = []
+    for c in changed:
+        if c.setting == "sequence":
+            parts.append("a text of its own instead of the alphabet")
+        else:
+            parts.append(f"{c.setting.replace('_', ' ')} {_value(c.used)} (the tutorial's: {_value(c.tutorial)})")
+    return ", ".join(parts)
+
+
+def _value(value) -> str:
+    if value is None:
+        return "all"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str) and len(value) > 30:
+        return repr(value[:27] + "…")
+    return repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.2f}%"
+
+
+def accuracy_line(accuracy: float, label: str = "Model Accuracy") -> str:
+    return f"{label}: {accuracy * 100:.2f}%"
+
+
+def bar(count: int, largest: int, width: int = BAR) -> str:
+    """A bar of `count` out of `largest`, in eighths of a character."""
+    if count == 0 or largest == 0:
+        return ""
+    eighths = max(1, round(count / largest * width * 8))
+    return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
+
+
+def summary_line(summary: Summary, label: str = "Accuracy") -> str:
+    return (
+        f"{label} over {summary.seeds} seeds: mean {percent(summary.mean)}, median {percent(summary.median)}, "
+        f"min {percent(summary.minimum)}, max {percent(summary.maximum)}, "
+        f"std {summary.std * 100:.2f} points; {summary.perfect}/{summary.seeds} seeds "
+        f"({summary.perfect_share * 100:.0f}%) at 100%"
+    )
+
+
+def histogram_lines(bins: list[Bin]) -> list[str]:
+    largest = max(b.count for b in bins)
+    width = max(len(b.label) for b in bins)
+    return [f"  {b.label:>{width}}  {b.count:>5}  {bar(b.count, largest)}".rstrip() for b in bins]
+
+
+def pattern_lines(patterns: list[PatternHits], limit: int = PATTERNS_SHOWN) -> list[str]:
+    """Every pattern in data order, or, when there are many, the hardest `limit`."""
+    if len(patterns) <= limit:
+        listed, title = patterns, "Per pattern, seeds that predict it right:"
+    else:
+        listed = sorted(patterns, key=lambda p: (p.hits, p.input))[:limit]
+        title = f"Per pattern, seeds that predict it right (the {limit} hardest of {len(patterns)}):"
+    width = max(len(p.input) for p in listed)
+    seeds = patterns[0].seeds
+    digits = len(str(seeds))
+    out = [title]
+    for p in listed:
+        out.append(f"  {p.input:>{width}} -> {p.target}  {p.hits:>{digits}}/{seeds}  {bar(p.hits, seeds, 20)}".rstrip())
+    if len(patterns) > limit:
+        rest = sorted(p.hits for p in patterns)[limit:]
+        out.append(f"  … and {len(rest)} more, each right in at least {rest[0]}/{seeds} seeds")
+    return out
+
+
+def distribution_lines(dist: Distribution) -> list[str]:
+    out = [summary_line(dist.summary)]
+    if dist.holdout is not None:
+        out.append(summary_line(dist.holdout, "Held-out accuracy"))
+    out.append("Seeds by accuracy:")
+    return out + histogram_lines(dist.histogram) + pattern_lines(dist.patterns)
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+def _list_lines(document) -> list:
+    table = Table(title="Experiments (lstmlab run NAME)")
+    for column in ("name", "what it learns", "settings", "tutorial reported"):
+        table.add_column(column)
+    for e in document.experiments:
+        note = f"{e.tutorial_accuracy * 100:.2f}%" + (f"\n{e.tutorial_note}" if e.tutorial_note else "")
+        table.add_row(e.name, e.description, settings_line(e.settings), note)
+    return [table, document.note]
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+
+def pair_lines(pairs: list[tuple[str, str]], limit: int = PAIRS_SHOWN) -> list[str]:
+    """The notebook's listing, `ABC -> D`, one (input, target) pattern a line."""
+    out = [f"{text} -> {target}" for text, target in pairs[:limit]]
+    if len(pairs) > limit:
+        out.append(f"… and {len(pairs) - limit} more ({len(pairs)} pairs)")
+    return out
+
+
+def prediction_line(row) -> str:
+    """The notebook's line, `['A', 'B', 'C'] -> D`, with a wrong answer marked."""
+    text = f"{list(row.input)} -> {row.predicted}"
+    return text if row.correct else f"{text}   ✗ expected {row.target}"
+
+
+def timing_line(timing) -> str:
+    models = f" × {timing.seeds} seeds" if timing.seeds > 1 else ""
+    return (
+        f"Trained {timing.steps:,} steps{models} in {timing.train_seconds:.2f} s "
+        f"({timing.model_steps_per_second:,.0f} model-steps/s; compiling took {timing.compile_seconds:.2f} s)"
+    )
+
+
+def saved_line(document) -> str:
+    many = len(document.seeds) > 1
+    return f"Saved to {document.saved}/seed-<k>/ (one model per seed)" if many else f"Saved to {document.saved}"
+
+
+def _run_lines(document) -> list:
+    first = document.seeds[0]
+    out = [f"{document.experiment}: {document.description}", settings_line(document.settings)]
+    out += pair_lines([(row.input, row.target) for row in first.predictions])
+    if document.statistics is not None:
+        out += distribution_lines(document.statistics)
+    else:
+        out.append(accuracy_line(first.accuracy))
+        if first.holdout_accuracy is not None:
+            out.append(accuracy_line(first.holdout_accuracy, "Held-out Accuracy"))
+        if document.settings["data"] != "runs":  # 1000 random runs: the sample below stands for them
+            out += [prediction_line(row) for row in first.predictions]
+        if document.random_sample:
+            out.append("Test a Random Pattern:")
+            out += [prediction_line(first.predictions[i]) for i in document.random_sample]
+        if document.demonstrations is not None:
+            out += _demonstration_lines(document.demonstrations)
+    out.append(timing_line(document.timing))
+    if document.saved is not None:
+        out.append(saved_line(document))
+    return out
+
+
+# --- predict, generate, inspect --------------------------------------------------------------
+
+
+def _prediction_lines(document) -> list:
+    out = [f"{document.input} -> {shown(document.predicted)}  (p = {document.probability:.4f})"]
+    out += [f"  {rank}. {shown(r.symbol)}  {r.probability:.4f}" for rank, r in enumerate(document.top, start=1)]
+    return out
+
+
+def _generation_lines(document) -> list:
+    return [document.sequence]
+
+
+def _demonstration_lines(document) -> list:
+    out = []
+    for demonstration in document.generations:
+        out.append(demonstration.title)
+        out += [f"{s.input} -> {s.predicted}" for s in demonstration.generation.steps]
+    return out + [document.explanation]
+
+
+def _inspection_lines(document) -> list:
+    from lstmlab.inspection import summarise
+
+    steps = document.steps
+    out = [
+        f"{document.input} -> {shown(document.predicted)}  (p = {document.probability:.4f}); "
+        f"{steps} step{'s' if steps != 1 else ''}, {document.units} units"
+    ]
+    table = Table(box=box.SIMPLE_HEAD, caption="i, f, o: mean over units, 0 shut .. 1 open; g: mean, -1 .. 1")
+    for column in ("t", "input", "i", "f", "g", "o", "largest Δc (unit Δc)"):
+        table.add_column(column, justify="right" if column in ("t", "i", "f", "g", "o") else "left", no_wrap=True)
+    for t, row in enumerate(summarise(document)):
+        changes = " ".join(f"u{unit} {delta:+.2f}" for unit, delta in row.changes)
+        table.add_row(str(t + 1), shown(row.label), *(f"{v:.3f}" for v in (row.i, row.f, row.g, row.o)), changes)
+    out.append(table)
+    if document.heatmap is not None:
+        out.append(f"Heatmap: {document.heatmap.path} ({document.heatmap.width}×{document.heatmap.height} px)")
+    return out
+
+
+# --- reproduce ------------------------------------------------------------------------------------
+
+COLUMNS = {
+    "experiment": "experiment",
+    "tutorial": "tutorial",
+    "median": "our median",
+    "min–max": "min–max",
+    "std": "std (points)",
+    "at 100%": "seeds at 100%",
+    "train s": "train s",
+}
+
+
+def summary_rows(document) -> list[dict[str, str]]:
+    """The report's first table, as text cells: the terminal, the Markdown and the HTML show these."""
+    rows = []
+    for e in document.experiments:
+        s = e.statistics.summary
+        rows.append(
+            {
+                "experiment": e.experiment,
+                "tutorial": percent(e.tutorial_accuracy),
+                "median": percent(s.median),
+                "min–max": f"{percent(s.minimum)}–{percent(s.maximum)}",
+                "std": f"{s.std * 100:.2f}",
+                "at 100%": f"{s.perfect}/{s.seeds} ({s.perfect_share * 100:.0f}%)",
+                "train s": f"{e.train_seconds:.1f}",
+            }
+        )
+    return rows
+
+
+def table_lines(rows: list[dict[str, str]]) -> list[str]:
+    """The first table as aligned plain text, for the terminal (never truncated)."""
+    widths = {key: max(len(header), *(len(row[key]) for row in rows)) for key, header in COLUMNS.items()}
+
+    def line(cells: dict[str, str]) -> str:
+        return "  ".join(
+            cells[key].ljust(widths[key]) if key == "experiment" else cells[key].rjust(widths[key]) for key in COLUMNS
+        ).rstrip()
+
+    return [line(COLUMNS), line({key: "─" * widths[key] for key in COLUMNS})] + [line(row) for row in rows]
+
+
+def _reproduction_lines(document) -> list:
+    page = Path(document.report_folder) / "report.html"
+    return [
+        f"The tutorial over {len(document.seeds)} seeds:",
+        *table_lines(summary_rows(document)),
+        f"Report: {page} (also report.md, results.json, figures/)",
+    ]
+
+
+RENDERERS = {
+    "experiments": _list_lines,
+    "run": _run_lines,
+    "prediction": _prediction_lines,
+    "generation": _generation_lines,
+    "stateful-demonstrations": _demonstration_lines,
+    "inspection": _inspection_lines,
+    "reproduction": _reproduction_lines,
+}

@@ -1,0 +1,220 @@
+"""The run's document: what `lstmlab run` shows, built once from a `RunResult`.
+
+One seed or many: every seed's accuracy, predictions and history; over several seeds the
+statistics; for a stateful model the tutorial's generations; the timing and, once saved,
+where the models are. The command line renders it as text or JSON; the playground serves it.
+"""
+
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lstmlab import __version__
+from lstmlab.config import Config, changed_settings, steps_per_epoch
+from lstmlab.data import Patterns
+from lstmlab.document import Document, rounded
+from lstmlab.errors import LstmlabError, ModelFileError
+from lstmlab.experiments import EXPERIMENTS
+from lstmlab.generation import StatefulDemonstrations, seeded_generations
+from lstmlab.model import models_of
+from lstmlab.persist import check_target, save
+from lstmlab.runner import RunResult, run
+from lstmlab.runtime import cache_dir
+from lstmlab.stats import Distribution, distribution
+from lstmlab.training import EpochMetrics
+
+
+@dataclass(frozen=True)
+class PredictionRow:
+    input: str
+    target: str
+    predicted: str
+    probability: float  # of the predicted symbol
+    correct: bool
+
+
+@dataclass(frozen=True)
+class History:
+    loss: tuple[float, ...]  # mean training loss per epoch
+    accuracy: tuple[float, ...]  # share of training samples predicted right per epoch
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    seed: int
+    accuracy: float  # on the training patterns, as the tutorial reports it
+    holdout_accuracy: float | None  # on the held-out patterns, when some were kept out
+    predictions: tuple[PredictionRow, ...]  # every training pattern, in data order
+    holdout_predictions: tuple[PredictionRow, ...] | None
+    history: History
+
+
+@dataclass(frozen=True)
+class Timing:
+    steps: int  # updates per model
+    seeds: int
+    compile_seconds: float
+    train_seconds: float
+    model_steps_per_second: float
+
+
+@dataclass(frozen=True)
+class ChangedSetting:
+    setting: str
+    tutorial: object
+    used: object
+
+
+@dataclass(frozen=True)
+class RunDocument(Document):
+    kind = "run"
+    experiment: str
+    description: str  # what the experiment learns
+    settings: dict  # every setting of the run (`Config`)
+    changed_settings: tuple[ChangedSetting, ...]  # where the run differs from the tutorial
+    train_patterns: int
+    holdout_patterns: int
+    random_sample: tuple[int, ...]  # indices into the predictions, the tutorial's random patterns
+    seeds: tuple[SeedResult, ...]
+    statistics: Distribution | None  # over the seeds, when there are several
+    demonstrations: StatefulDemonstrations | None  # a stateful model of one seed: the tutorial's generations
+    timing: Timing
+    saved: str | None  # the folder the models were saved to
+    command: tuple[str, ...]
+    versions: dict
+
+
+def prediction_rows(patterns: Patterns, probs: np.ndarray, alphabet: str) -> tuple[PredictionRow, ...]:
+    best = np.argmax(probs, axis=-1)
+    return tuple(
+        PredictionRow(text, target, alphabet[best[i]], rounded(probs[i, best[i]]), bool(best[i] == patterns.targets[i]))
+        for i, (text, target) in enumerate(patterns.pairs(alphabet))
+    )
+
+
+def seed_results(result: RunResult) -> tuple[SeedResult, ...]:
+    alphabet, data = result.config.alphabet, result.dataset
+    accuracies, holdout = result.accuracies, result.holdout_accuracies  # computed once, read per seed
+    return tuple(
+        SeedResult(
+            seed=seed,
+            accuracy=float(accuracies[index]),
+            holdout_accuracy=None if holdout is None else float(holdout[index]),
+            predictions=prediction_rows(data.train, result.train_probs[index], alphabet),
+            holdout_predictions=None
+            if data.holdout is None
+            else prediction_rows(data.holdout, result.holdout_probs[index], alphabet),
+            history=History(
+                tuple(rounded(v) for v in result.training.loss[index]),
+                tuple(rounded(v) for v in result.training.accuracy[index]),
+            ),
+        )
+        for index, seed in enumerate(result.seeds)
+    )
+
+
+def run_distribution(result: RunResult) -> Distribution:
+    inputs, targets = zip(*result.dataset.train.pairs(result.config.alphabet), strict=True)
+    return distribution(result.correct, list(inputs), list(targets), result.holdout_correct)
+
+
+def timing(result: RunResult) -> Timing:
+    t = result.training
+    steps = t.loss.shape[1] * steps_per_epoch(result.config, len(result.dataset.train))
+    rate = steps * len(t.seeds) / t.train_seconds if t.train_seconds > 0 else float("inf")
+    return Timing(steps, len(t.seeds), round(t.compile_seconds, 4), round(t.train_seconds, 4), round(rate, 1))
+
+
+def versions() -> dict:
+    import jax  # loaded already by whatever computed the document
+
+    return {
+        "lstmlab": __version__,
+        "jax": jax.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "backend": jax.default_backend(),
+    }
+
+
+def changes(config) -> tuple[ChangedSetting, ...]:
+    return tuple(ChangedSetting(name, tutorial, used) for name, (tutorial, used) in changed_settings(config).items())
+
+
+def run_document(
+    result: RunResult,
+    demonstrations: StatefulDemonstrations | None = None,
+    saved: str | None = None,
+    command: tuple[str, ...] | None = None,
+) -> RunDocument:
+    config = result.config
+    experiment = EXPERIMENTS.get(config.experiment)
+    shows_sample = config.data == "runs" or (experiment is not None and experiment.random_sample)
+    return RunDocument(
+        experiment=config.experiment,
+        description=experiment.summary if experiment is not None else "",
+        settings=config.to_dict(),
+        changed_settings=changes(config),
+        train_patterns=len(result.dataset.train),
+        holdout_patterns=0 if result.dataset.holdout is None else len(result.dataset.holdout),
+        random_sample=tuple(int(i) for i in result.dataset.sample) if shows_sample else (),
+        seeds=seed_results(result),
+        statistics=run_distribution(result) if len(result.seeds) > 1 else None,
+        demonstrations=demonstrations,
+        timing=timing(result),
+        saved=saved,
+        command=tuple(sys.argv if command is None else command),
+        versions=versions(),
+    )
+
+
+# --- a run as `lstmlab run` does it: train, keep the models safe, then explain ----------------
+
+
+def check_save_target(folder: str | os.PathLike) -> Path:
+    """Raise before training if the models could not be saved to `folder`."""
+    return check_target(folder)
+
+
+def run_experiment(
+    config: Config,
+    seeds: Sequence[int] | None = None,
+    save_to: str | os.PathLike | None = None,
+    on_progress: Callable[[int, EpochMetrics], None] | None = None,
+) -> RunDocument:
+    """Train, save the models (first, so nothing after training can lose them), then build
+    the document, with the tutorial's generations for a stateful model of one seed."""
+    result = run(config, seeds=seeds, on_progress=on_progress)
+    saved = None if save_to is None else str(save_safely(save_to, result))
+    demonstrations = None
+    if config.stateful and len(result.seeds) == 1:
+        demonstrations = seeded_generations(result.params(), config)
+    return run_document(result, demonstrations, saved)
+
+
+def unsaved_dir(result: RunResult) -> Path:
+    """Where models go when the folder the user named fails after training."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return cache_dir().parent / "unsaved" / f"{result.config.experiment}-{stamp}-{os.getpid()}"
+
+
+def save_safely(folder: str | os.PathLike, result: RunResult) -> Path:
+    """Save every seed's model to `folder`. If that fails after training (a full disk, a folder
+    gone read-only), save them to `unsaved_dir` instead and say where, in one error line."""
+    models = models_of(result)
+    try:
+        return save(folder, models)
+    except (LstmlabError, OSError) as e:
+        reason = str(e) if isinstance(e, LstmlabError) else f"cannot save to '{folder}': {e.strerror or e}"
+        rescue = unsaved_dir(result)
+        try:
+            save(rescue, models)
+        except (LstmlabError, OSError) as second:
+            raise ModelFileError(f"{reason}; saving to '{rescue}' failed too ({second}): nothing was kept") from None
+        raise ModelFileError(f"{reason}; the trained models were saved to '{rescue}' instead") from None
