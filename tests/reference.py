@@ -46,3 +46,89 @@ def cross_entropy(logits, targets):
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return -log_probs[np.arange(len(targets)), targets].mean()
+
+
+# --- Keras's training step, transcribed (float64) ---------------------------------------------
+#
+# Keras 3 `keras/src/optimizers/adam.py` (the same rule as tf.keras 2's Adam and Keras 1's):
+#     alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)
+#     m += (g - m) * (1 - b1);  v += (g^2 - v) * (1 - b2)
+#     p -= alpha * m / (sqrt(v) + eps)
+# Optax's `scale_by_adam` divides by sqrt(v_hat) + eps, with v_hat = v / (1 - b2^t): the same
+# rule but for where eps is added, before the bias correction (Keras) or after it (Optax).
+# Keras's categorical cross-entropy on a softmax layer's output, as its NumPy and JAX backends
+# (and Theano's in Keras 1) compute it: the probabilities renormalised, clipped to [eps, 1 - eps],
+# then -log of the target's. (Its TensorFlow backend reads the logits cached on a softmax
+# output instead and does not clip.)
+
+KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): the clip, and Adam's default eps
+
+
+def softmax(logits):
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def keras_cross_entropy(logits, targets, epsilon=KERAS_EPSILON, reduce=True):
+    """Keras's categorical cross-entropy of softmax(logits); the batch mean, or per sample."""
+    probs = softmax(np.asarray(logits, np.float64))
+    probs = np.clip(probs / probs.sum(axis=1, keepdims=True), epsilon, 1.0 - epsilon)
+    per_sample = -np.log(probs[np.arange(len(targets)), targets])
+    return per_sample.mean() if reduce else per_sample
+
+
+def tree_map(fn, *trees):
+    """fn over the leaves of nested dicts of arrays (the network's params), in key order."""
+    if isinstance(trees[0], dict):
+        return {key: tree_map(fn, *(tree[key] for tree in trees)) for key in trees[0]}
+    return fn(*trees)
+
+
+def numerical_gradient(loss, params, h=1e-3):
+    """d loss / d params by five-point central differences (error ~h^4), float64, leaf by leaf."""
+
+    def leaf_gradient(path):
+        layer, name = path
+        leaf = params[layer][name]
+        grad = np.zeros_like(leaf)
+        for index in np.ndindex(leaf.shape):
+            values = []
+            for step in (2 * h, h, -h, -2 * h):
+                moved = leaf.copy()
+                moved[index] += step
+                values.append(loss({**params, layer: {**params[layer], name: moved}}))
+            grad[index] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * h)
+        return grad
+
+    return {layer: {name: leaf_gradient((layer, name)) for name in params[layer]} for layer in params}
+
+
+def adam_init(params):
+    """Zero moments and step count 0, as both Keras and Optax start."""
+    zeros = tree_map(np.zeros_like, params)
+    return {"m": zeros, "v": zeros, "t": 0}
+
+
+def _moments(grads, state, b1, b2):
+    m = tree_map(lambda m, g: m + (g - m) * (1 - b1), state["m"], grads)
+    v = tree_map(lambda v, g: v + (g * g - v) * (1 - b2), state["v"], grads)
+    return m, v, state["t"] + 1
+
+
+def keras_adam_step(params, grads, state, lr, b1=0.9, b2=0.999, epsilon=KERAS_EPSILON):
+    """One Keras Adam update: eps added to sqrt(v) before the bias correction."""
+    m, v, t = _moments(grads, state, b1, b2)
+    alpha = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+    new = tree_map(lambda p, m, v: p - alpha * m / (np.sqrt(v) + epsilon), params, m, v)
+    return new, {"m": m, "v": v, "t": t}
+
+
+def optax_adam_step(params, grads, state, lr, b1=0.9, b2=0.999, epsilon=KERAS_EPSILON):
+    """One optax.adam update: eps added to sqrt(v_hat) after the bias correction."""
+    m, v, t = _moments(grads, state, b1, b2)
+
+    def step(p, m, v):
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        return p - lr * m_hat / (np.sqrt(v_hat) + epsilon)
+
+    return tree_map(step, params, m, v), {"m": m, "v": v, "t": t}

@@ -18,7 +18,7 @@ LAYERS = [
     {"data"},
     {"cell"},
     {"network"},
-    {"runtime", "training"},
+    {"runtime", "programs", "training"},
     {"evaluate", "runner", "stats", "reading"},
     {"prediction", "generation", "inspection", "model", "folders", "persist"},
     {"results", "reproduction", "catalogue"},

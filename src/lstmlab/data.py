@@ -185,8 +185,3 @@ def split_holdout(patterns: Patterns, config: Config) -> tuple[Patterns, Pattern
         raise DataError(f"holdout {config.holdout} leaves no pattern to train on")
     held_rows = np.unique(patterns.inputs[is_held], axis=0, return_index=True)[1]
     return patterns.subset(~is_held), patterns.subset(np.flatnonzero(is_held)[held_rows])
-
-
-def shown(symbol: str) -> str:
-    """A symbol as a reader can see it: spaces, line breaks and other invisible ones quoted."""
-    return symbol if symbol.isprintable() and not symbol.isspace() else repr(symbol)

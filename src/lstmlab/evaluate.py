@@ -1,11 +1,10 @@
 """Evaluation: every model's probabilities for every pattern, as Keras's predict gives them."""
 
-from functools import partial
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lstmlab import programs
 from lstmlab.cell import zero_state
 from lstmlab.config import Config, batch_size_of
 from lstmlab.data import Patterns, encode_inputs
@@ -36,11 +35,6 @@ def _probabilities(params: dict, x: jax.Array, mask: jax.Array, *, config: Confi
     return probs.reshape(padded, -1)[:samples]
 
 
-@partial(jax.jit, static_argnames=("config",))
-def _probabilities_group(params: dict, x: jax.Array, mask: jax.Array, *, config: Config) -> jax.Array:
-    return jax.vmap(lambda p: _probabilities(p, x, mask, config=config))(params)
-
-
 EVAL_GROUP_SEEDS = 64  # seeds per compiled evaluation call: memory stays bounded for any number
 
 
@@ -48,11 +42,20 @@ def probabilities_many(params: dict, config: Config, patterns: Patterns, group: 
     """(seeds, samples, symbols) for params stacked over seeds, `group` seeds per call (the
     last group padded with repeats, so one compiled program serves every group)."""
     x, mask = (jnp.asarray(a) for a in encode_inputs(patterns, config))
-    seeds = len(jax.tree_util.tree_leaves(params)[0])
+    leaves, tree = jax.tree_util.tree_flatten(params)
+    seeds = len(leaves[0])
     size = min(group, seeds)
-    out = []
-    for first in range(0, seeds, size):
-        index = np.minimum(np.arange(first, first + size), seeds - 1)
-        group_params = jax.tree_util.tree_map(lambda leaf, index=index: leaf[index], params)
-        out.append(np.asarray(_probabilities_group(group_params, x, mask, config=config))[: seeds - first])
-    return np.concatenate(out)
+
+    def group_probabilities(args):  # flat arguments, so that `programs` can keep it exported
+        group_leaves, x, mask = args
+        group_params = jax.tree_util.tree_unflatten(tree, group_leaves)
+        return jax.vmap(lambda p: _probabilities(p, x, mask, config=config))(group_params)
+
+    def group_of(first: int) -> list:
+        index = np.minimum(np.arange(first, first + size), seeds - 1)  # the last group padded with repeats
+        return [leaf[index] for leaf in leaves]
+
+    run = programs.cached("evaluate", group_probabilities, ((group_of(0), x, mask),), {"config": config.to_dict()})
+    return np.concatenate(
+        [np.asarray(run((group_of(first), x, mask)))[: seeds - first] for first in range(0, seeds, size)]
+    )

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmlab.data import shown
 from lstmlab.errors import DataError
 from lstmlab.inspection import PANEL_NAMES, PANELS, HeatmapFile, Inspection
+from lstmlab.render_text import shown
 
 DPI = 100
 GRID = (2, 3)  # panels: i f g / o c h

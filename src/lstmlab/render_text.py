@@ -5,17 +5,24 @@ Nothing here computes a result: every number comes from the document.
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.table import Table
 
-from lstmlab.data import shown
 from lstmlab.document import Document
-from lstmlab.stats import Bin, Distribution, PatternHits, Summary
+
+if TYPE_CHECKING:  # only for the annotations: `lstmlab list` should not pay for numpy
+    from lstmlab.stats import Bin, Distribution, PatternHits, Summary
 
 PAIRS_SHOWN = 30  # the variable-length data has 1000 pairs: show the head and count the rest
 BAR = 40  # characters of the longest histogram bar
 PATTERNS_SHOWN = 30  # more distinct patterns than this: show the hardest ones only
+
+
+def shown(symbol: str) -> str:
+    """A symbol as a reader can see it: spaces, line breaks and other invisible ones quoted."""
+    return symbol if symbol.isprintable() and not symbol.isspace() else repr(symbol)
 
 
 def lines(document: Document) -> list:
@@ -88,7 +95,7 @@ def bar(count: int, largest: int, width: int = BAR) -> str:
     return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
 
 
-def summary_line(summary: Summary, label: str = "Accuracy") -> str:
+def summary_line(summary: "Summary", label: str = "Accuracy") -> str:
     return (
         f"{label} over {summary.seeds} seeds: mean {percent(summary.mean)}, median {percent(summary.median)}, "
         f"min {percent(summary.minimum)}, max {percent(summary.maximum)}, "
@@ -97,13 +104,13 @@ def summary_line(summary: Summary, label: str = "Accuracy") -> str:
     )
 
 
-def histogram_lines(bins: list[Bin]) -> list[str]:
+def histogram_lines(bins: "list[Bin]") -> list[str]:
     largest = max(b.count for b in bins)
     width = max(len(b.label) for b in bins)
     return [f"  {b.label:>{width}}  {b.count:>5}  {bar(b.count, largest)}".rstrip() for b in bins]
 
 
-def pattern_lines(patterns: list[PatternHits], limit: int = PATTERNS_SHOWN) -> list[str]:
+def pattern_lines(patterns: "list[PatternHits]", limit: int = PATTERNS_SHOWN) -> list[str]:
     """Every pattern in data order, or, when there are many, the hardest `limit`."""
     if len(patterns) <= limit:
         listed, title = patterns, "Per pattern, seeds that predict it right:"
@@ -122,7 +129,7 @@ def pattern_lines(patterns: list[PatternHits], limit: int = PATTERNS_SHOWN) -> l
     return out
 
 
-def distribution_lines(dist: Distribution) -> list[str]:
+def distribution_lines(dist: "Distribution") -> list[str]:
     out = [summary_line(dist.summary)]
     if dist.holdout is not None:
         out.append(summary_line(dist.holdout, "Held-out accuracy"))

@@ -6,6 +6,7 @@ samples reshuffled every epoch when `shuffle` is on, a short last batch when the
 does not divide the samples, and per-epoch mean loss and accuracy of the training batches.
 """
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from lstmlab import programs
 from lstmlab.cell import LSTMState, zero_state
 from lstmlab.config import Config, batch_size_of, steps_per_epoch
 from lstmlab.data import Patterns, encode_inputs, input_features
@@ -197,6 +199,10 @@ def plan_groups(n_seeds: int, n_devices: int, max_group: int) -> tuple[tuple[int
     return tuple(tuple(padded[g * size : (g + 1) * size]) for g in range(count))
 
 
+def _digest(patterns: Patterns) -> str:
+    return hashlib.sha256(patterns.inputs.tobytes() + patterns.targets.tobytes()).hexdigest()
+
+
 def _stack(trees: list) -> dict:
     """Concatenate host copies of group results along the seed axis."""
     return jax.tree_util.tree_map(lambda *leaves: np.concatenate(leaves, axis=0), *trees)
@@ -229,12 +235,24 @@ def train(
     placed = [devices[g % len(devices)] for g in range(len(groups))]
 
     started = time.perf_counter()
-    group_keys = [seed_keys([seeds[i] for i in group]) for group in groups]
-    init_group = jax.jit(jax.vmap(trainer.init)).lower(group_keys[0]).compile()
+    group_keys = [jax.random.key_data(seed_keys([seeds[i] for i in group])) for group in groups]
+    # The programs take and give flat lists of arrays, so that `programs` can keep them exported.
+    state_tree = jax.tree_util.tree_structure(jax.eval_shape(jax.vmap(trainer.init), seed_keys(groups[0])))
+
+    def init_flat(raw_keys):
+        return jax.tree_util.tree_leaves(jax.vmap(trainer.init)(jax.random.wrap_key_data(raw_keys)))
+
+    def chunk_flat(leaves):
+        state = jax.tree_util.tree_unflatten(state_tree, leaves)
+        state, metrics = jax.vmap(trainer.run_epochs, in_axes=(0, None))(state, chunk)
+        return jax.tree_util.tree_leaves(state), metrics.loss, metrics.accuracy
+
+    shapes = {"config": config.to_dict(), "data": _digest(patterns), "chunk": chunk}
+    init_group = programs.cached("init", init_flat, (group_keys[0],), shapes)
     states = [jax.device_put(init_group(keys), device) for keys, device in zip(group_keys, placed, strict=True)]
-    run_chunk = jax.jit(jax.vmap(trainer.run_epochs, in_axes=(0, None)), static_argnums=1, donate_argnums=0)
+    run_chunk = programs.cached("epochs", chunk_flat, (states[0],), shapes, donate=True)
     # A compiled program belongs to one device: compile once for each device in use.
-    compiled = {d: run_chunk.lower(states[placed.index(d)], chunk).compile() for d in dict.fromkeys(placed)}
+    compiled = {d: run_chunk.lower(states[placed.index(d)]).compile() for d in dict.fromkeys(placed)}
     compile_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -242,14 +260,15 @@ def train(
     for done in range(chunk, config.epochs + 1, chunk):
         # Dispatch returns at once: groups on different devices run at the same time.
         results = [compiled[device](state) for state, device in zip(states, placed, strict=True)]
-        states = [state for state, _ in results]
-        history.append([metrics for _, metrics in results])
+        states = [state for state, _, _ in results]
+        history.append([EpochMetrics(loss, accuracy) for _, loss, accuracy in results])
         if on_progress is not None:
             metrics = _stack(jax.device_get(history[-1]))  # the host waits for the devices here
             on_progress(done, EpochMetrics(metrics.loss[: len(seeds)], metrics.accuracy[: len(seeds)]))
     metrics = [_stack(jax.device_get(chunk_metrics)) for chunk_metrics in history]
     loss = np.concatenate([m.loss for m in metrics], axis=1)[: len(seeds)]
     accuracy = np.concatenate([m.accuracy for m in metrics], axis=1)[: len(seeds)]
-    params = jax.tree_util.tree_map(lambda leaf: leaf[: len(seeds)], _stack(jax.device_get([s.params for s in states])))
+    final = [jax.tree_util.tree_unflatten(state_tree, leaves).params for leaves in states]
+    params = jax.tree_util.tree_map(lambda leaf: leaf[: len(seeds)], _stack(jax.device_get(final)))
     train_seconds = time.perf_counter() - started
     return TrainResult(config, seeds, params, loss, accuracy, compile_seconds, train_seconds)
