@@ -82,4 +82,4 @@ def test_masking_changes_what_variable_length_learns():
     """Zero padding reads the padded steps as the letter A; masking does not read them."""
     zero = run(load_config("variable-length", epochs=3, num_patterns=200))
     masked = run(load_config("variable-length", epochs=3, num_patterns=200, padding="mask"))
-    assert not np.allclose(zero.train_probs, masked.train_probs)
+    assert not np.allclose(zero.train_answers.probability, masked.train_answers.probability)

@@ -7,6 +7,7 @@ import pytest
 from lstmlab.cell import zero_state
 from lstmlab.config import load_config
 from lstmlab.data import encode_inputs, make_dataset
+from lstmlab.evaluate import probabilities_many
 from lstmlab.generation import generate, seeded_generations
 from lstmlab.network import forward
 from lstmlab.reading import feed
@@ -194,7 +195,15 @@ def test_stateful_evaluation_runs_in_order_with_state_carried(stateful_result):
     """Evaluating pattern by pattern with the state carried, as Keras's evaluate does."""
     params, config = stateful_result.params(), stateful_result.config
     in_order, _ = feed(params, config, np.arange(25))
-    np.testing.assert_allclose(stateful_result.train_probs[0], in_order, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        probabilities_many(stateful_result.training.params, config, stateful_result.dataset.train)[0],
+        in_order,
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    answers = stateful_result.train_answers
+    np.testing.assert_array_equal(answers.predicted[0], in_order.argmax(axis=1))
+    np.testing.assert_allclose(answers.probability[0], in_order.max(axis=1), rtol=1e-5)
     x, mask = encode_inputs(stateful_result.dataset.train, config)
     alone, _ = forward(params, jnp.asarray(x), jnp.asarray(mask), zero_state((25,), config.units))
     assert np.abs(jax.nn.softmax(alone) - in_order).max() > 1e-3  # state matters
@@ -215,7 +224,9 @@ def test_stateful_evaluation_with_batches_carries_each_rows_state(batch_size):
         for i in range(row, 25, batch):
             logits, state = forward(params, jnp.asarray(x[i : i + 1]), jnp.asarray(mask[i : i + 1]), state)
             expected[i] = np.asarray(jax.nn.softmax(logits))[0]
-    np.testing.assert_allclose(result.train_probs[0], expected, rtol=1e-5, atol=1e-6)
+    evaluated = probabilities_many(result.training.params, config, result.dataset.train)
+    np.testing.assert_allclose(evaluated[0], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(result.train_answers.predicted[0], expected.argmax(axis=1))
 
 
 def test_no_seeds_is_a_clear_error():

@@ -5,7 +5,6 @@ Starting it loads Typer and the settings modules only; JAX loads in the commands
 compute, matplotlib in those that draw (hence the imports inside the command functions).
 """
 
-import errno
 import json
 import os
 import sys
@@ -22,13 +21,35 @@ from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.experiments import EXPERIMENTS, TUTORIAL, get_experiment
 from lstmlab.seeds import parse_seeds
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _Interrupted(Exception):
+    """Ctrl-C, carried past Typer (which would turn it into a silent exit status)."""
+
+
+class _ReaderGone(Exception):
+    """stdout's reader went away (`lstmlab run … | head`), carried past Typer likewise."""
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:  # Rich's own exits with status 1
+        raise _ReaderGone()
+
+
+out = _Console(highlight=False, soft_wrap=True)
+err = _Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class OneLineErrors(typer.core.TyperGroup):
     """User mistakes, ours or click's, become one line on stderr and exit status 2; a reader
     that goes away (`| head`) ends the command quietly; Ctrl-C is one line and status 130."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+        except BrokenPipeError:
+            raise _ReaderGone() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -39,16 +60,13 @@ class OneLineErrors(typer.core.TyperGroup):
         except LstmlabError as e:
             err.print(f"Error: {e}", markup=False)
             sys.exit(2)
-        except typer.Abort:  # click turns Ctrl-C into Abort
-            err.print("Interrupted; nothing was written.")
+        except (_Interrupted, KeyboardInterrupt, typer.Abort):
+            err.print("Interrupted.", markup=False)
             sys.exit(130)
-        except BrokenPipeError:
+        except _ReaderGone:
             _quiet_stdout()
             sys.exit(0)
         except OSError as e:  # a fault at a path the user named: a full disk, a vanished folder
-            if e.errno == errno.EPIPE:
-                _quiet_stdout()
-                sys.exit(0)
             where = f" '{e.filename}'" if e.filename else ""
             err.print(f"Error: cannot use{where}: {e.strerror or e}", markup=False)
             sys.exit(2)
@@ -77,8 +95,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document in
 
 def show(document, as_json: bool) -> None:
     """The one place a result reaches the terminal: as JSON, or as the text of `render_text`."""
-    if as_json:
-        out.print(json.dumps(document.to_json(), ensure_ascii=False), markup=False)
+    if as_json:  # straight to stdout: Rich would scan megabytes of JSON for markup and wrapping
+        sys.stdout.write(json.dumps(document.to_json(), ensure_ascii=False) + "\n")
         return
     from lstmlab.render_text import lines
 
@@ -437,3 +455,7 @@ def inspect_gates(
     if out_file is not None:
         inspection = inspection.drawn(save_heatmap(inspection, out_file))
     show(inspection, as_json)
+
+
+if __name__ == "__main__":  # python -m lstmlab.cli
+    app()

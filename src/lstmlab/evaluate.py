@@ -1,5 +1,7 @@
 """Evaluation: every model's probabilities for every pattern, as Keras's predict gives them."""
 
+from dataclasses import dataclass
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -38,24 +40,47 @@ def _probabilities(params: dict, x: jax.Array, mask: jax.Array, *, config: Confi
 EVAL_GROUP_SEEDS = 64  # seeds per compiled evaluation call: memory stays bounded for any number
 
 
-def probabilities_many(params: dict, config: Config, patterns: Patterns, group: int = EVAL_GROUP_SEEDS) -> np.ndarray:
-    """(seeds, samples, symbols) for params stacked over seeds, `group` seeds per call (the
-    last group padded with repeats, so one compiled program serves every group)."""
+@dataclass(frozen=True)
+class Answers:
+    """Each model's answer to each pattern: what a run keeps, (seeds, samples) each."""
+
+    predicted: np.ndarray  # int32 code of the most probable symbol
+    probability: np.ndarray  # float32, of that symbol
+
+
+def group_probabilities(params: dict, config: Config, patterns: Patterns, group: int = EVAL_GROUP_SEEDS):
+    """(seeds in the group, samples, symbols) probabilities for params stacked over seeds,
+    `group` seeds per call (the last group padded with repeats, so one compiled program
+    serves every group); yielded group by group, so memory stays bounded for any number."""
     x, mask = (jnp.asarray(a) for a in encode_inputs(patterns, config))
     leaves, tree = jax.tree_util.tree_flatten(params)
     seeds = len(leaves[0])
     size = min(group, seeds)
 
-    def group_probabilities(args):  # flat arguments, so that `programs` can keep it exported
+    def probabilities(args):  # flat arguments, so that `programs` can keep it exported
         group_leaves, x, mask = args
         group_params = jax.tree_util.tree_unflatten(tree, group_leaves)
         return jax.vmap(lambda p: _probabilities(p, x, mask, config=config))(group_params)
 
     def group_of(first: int) -> list:
-        index = np.minimum(np.arange(first, first + size), seeds - 1)  # the last group padded with repeats
+        index = np.minimum(np.arange(first, first + size), seeds - 1)
         return [leaf[index] for leaf in leaves]
 
-    run = programs.cached("evaluate", group_probabilities, ((group_of(0), x, mask),), {"config": config.to_dict()})
-    return np.concatenate(
-        [np.asarray(run((group_of(first), x, mask)))[: seeds - first] for first in range(0, seeds, size)]
-    )
+    run = programs.cached("evaluate", probabilities, ((group_of(0), x, mask),), {"config": config.to_dict()})
+    for first in range(0, seeds, size):
+        yield np.asarray(run((group_of(first), x, mask)))[: seeds - first]
+
+
+def probabilities_many(params: dict, config: Config, patterns: Patterns, group: int = EVAL_GROUP_SEEDS) -> np.ndarray:
+    """(seeds, samples, symbols): every model's probabilities for every pattern."""
+    return np.concatenate(list(group_probabilities(params, config, patterns, group)))
+
+
+def answers_many(params: dict, config: Config, patterns: Patterns, group: int = EVAL_GROUP_SEEDS) -> Answers:
+    """Every model's answers, without keeping every probability of every symbol."""
+    predicted, probability = [], []
+    for probs in group_probabilities(params, config, patterns, group):
+        best = np.argmax(probs, axis=-1)
+        predicted.append(best.astype(np.int32))
+        probability.append(np.take_along_axis(probs, best[..., None], axis=-1)[..., 0])
+    return Answers(np.concatenate(predicted), np.concatenate(probability))

@@ -20,6 +20,7 @@ from lstmlab.config import Config, changed_settings, steps_per_epoch
 from lstmlab.data import Patterns
 from lstmlab.document import Document, rounded
 from lstmlab.errors import LstmlabError, ModelFileError
+from lstmlab.evaluate import Answers
 from lstmlab.experiments import EXPERIMENTS
 from lstmlab.generation import StatefulDemonstrations, seeded_generations
 from lstmlab.model import models_of
@@ -28,6 +29,8 @@ from lstmlab.runner import RunResult, run
 from lstmlab.runtime import cache_dir
 from lstmlab.stats import Distribution, distribution
 from lstmlab.training import EpochMetrics
+
+DETAILED_SEEDS = 100  # seeds whose every answer the document lists; the statistics cover them all
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class SeedResult:
     seed: int
     accuracy: float  # on the training patterns, as the tutorial reports it
     holdout_accuracy: float | None  # on the held-out patterns, when some were kept out
-    predictions: tuple[PredictionRow, ...]  # every training pattern, in data order
+    predictions: tuple[PredictionRow, ...] | None  # every training pattern, in data order (the first 100 seeds)
     holdout_predictions: tuple[PredictionRow, ...] | None
     history: History
 
@@ -90,10 +93,11 @@ class RunDocument(Document):
     versions: dict
 
 
-def prediction_rows(patterns: Patterns, probs: np.ndarray, alphabet: str) -> tuple[PredictionRow, ...]:
-    best = np.argmax(probs, axis=-1)
+def prediction_rows(patterns: Patterns, answers: Answers, index: int, alphabet: str) -> tuple[PredictionRow, ...]:
+    """Seed `index`'s answer to every pattern."""
+    best, probability = answers.predicted[index], answers.probability[index]
     return tuple(
-        PredictionRow(text, target, alphabet[best[i]], rounded(probs[i, best[i]]), bool(best[i] == patterns.targets[i]))
+        PredictionRow(text, target, alphabet[best[i]], rounded(probability[i]), bool(best[i] == patterns.targets[i]))
         for i, (text, target) in enumerate(patterns.pairs(alphabet))
     )
 
@@ -106,16 +110,17 @@ def seed_results(result: RunResult) -> tuple[SeedResult, ...]:
             seed=seed,
             accuracy=float(accuracies[index]),
             holdout_accuracy=None if holdout is None else float(holdout[index]),
-            predictions=prediction_rows(data.train, result.train_probs[index], alphabet),
+            predictions=prediction_rows(data.train, result.train_answers, index, alphabet) if detailed else None,
             holdout_predictions=None
-            if data.holdout is None
-            else prediction_rows(data.holdout, result.holdout_probs[index], alphabet),
+            if data.holdout is None or not detailed
+            else prediction_rows(data.holdout, result.holdout_answers, index, alphabet),
             history=History(
                 tuple(rounded(v) for v in result.training.loss[index]),
                 tuple(rounded(v) for v in result.training.accuracy[index]),
             ),
         )
         for index, seed in enumerate(result.seeds)
+        for detailed in [index < DETAILED_SEEDS]
     )
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from lstmlab.config import Config
 from lstmlab.data import Dataset, Patterns, make_dataset
-from lstmlab.evaluate import probabilities_many
+from lstmlab.evaluate import Answers, answers_many
 from lstmlab.training import EpochMetrics, TrainResult, train
 
 
@@ -18,8 +18,8 @@ class RunResult:
     config: Config
     dataset: Dataset
     training: TrainResult
-    train_probs: np.ndarray  # (seeds, train samples, symbols)
-    holdout_probs: np.ndarray | None  # (seeds, holdout samples, symbols)
+    train_answers: Answers  # each seed's answer to each training pattern
+    holdout_answers: Answers | None  # and to each held-out pattern
     correct: np.ndarray  # (seeds, train samples) bool: which patterns each seed predicts right
     holdout_correct: np.ndarray | None  # (seeds, holdout samples) bool
 
@@ -45,8 +45,8 @@ class RunResult:
         return self.training.params_of(seed_index)
 
 
-def correct_answers(probs: np.ndarray, patterns: Patterns) -> np.ndarray:
-    return np.argmax(probs, axis=-1) == patterns.targets[None, :]
+def correct_answers(answers: Answers, patterns: Patterns) -> np.ndarray:
+    return answers.predicted == patterns.targets[None, :]
 
 
 def run(
@@ -61,10 +61,10 @@ def run(
     """
     dataset = dataset if dataset is not None else make_dataset(config)
     training = train(config, dataset.train, seeds=seeds, on_progress=on_progress)
-    train_probs = probabilities_many(training.params, config, dataset.train)
-    holdout_probs = holdout_correct = None
+    train_answers = answers_many(training.params, config, dataset.train)
+    holdout_answers = holdout_correct = None
     if dataset.holdout is not None:
-        holdout_probs = probabilities_many(training.params, config, dataset.holdout)
-        holdout_correct = correct_answers(holdout_probs, dataset.holdout)
-    correct = correct_answers(train_probs, dataset.train)
-    return RunResult(config, dataset, training, train_probs, holdout_probs, correct, holdout_correct)
+        holdout_answers = answers_many(training.params, config, dataset.holdout)
+        holdout_correct = correct_answers(holdout_answers, dataset.holdout)
+    correct = correct_answers(train_answers, dataset.train)
+    return RunResult(config, dataset, training, train_answers, holdout_answers, correct, holdout_correct)
