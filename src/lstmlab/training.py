@@ -6,6 +6,7 @@ samples reshuffled every epoch when `shuffle` is on, a short last batch when the
 does not divide the samples, and per-epoch mean loss and accuracy of the training batches.
 """
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -15,7 +16,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from lstmlab import programs
 from lstmlab.cell import LSTMState, zero_state
@@ -27,7 +27,7 @@ from lstmlab.network import forward, init_params
 
 class TrainState(NamedTuple):
     params: dict
-    opt_state: optax.OptState
+    opt_state: tuple  # optax's Adam state
     shuffle_key: jax.Array
     epoch: jax.Array  # epochs done so far, int32
 
@@ -39,7 +39,7 @@ class EpochMetrics(NamedTuple):
 
 class BatchCarry(NamedTuple):
     params: dict
-    opt_state: optax.OptState
+    opt_state: tuple
     lstm_state: LSTMState  # carried between batches only by a stateful model
 
 
@@ -50,7 +50,9 @@ class Batches(NamedTuple):
     weight: jax.Array  # (batches, batch): 0 for the rows that pad a short last batch
 
 
-def make_optimizer(config: Config) -> optax.GradientTransformation:
+def make_optimizer(config: Config):
+    import optax  # here, not at the top: a warm run loads its kept programs and never needs Optax
+
     return optax.adam(config.learning_rate, b1=0.9, b2=0.999, eps=1e-7)
 
 
@@ -72,8 +74,10 @@ class Trainer:
 
 
 def make_train(config: Config, patterns: Patterns) -> Trainer:
-    x_all, mask_all = (jnp.asarray(a) for a in encode_inputs(patterns, config))
-    y_all = jnp.asarray(patterns.targets)
+    import optax
+    # Host arrays: they become constants of whichever program reads them (not arguments).
+    x_all, mask_all = encode_inputs(patterns, config)
+    y_all = patterns.targets
     samples = len(patterns)
     batch = batch_size_of(config, samples)
     n_batches = steps_per_epoch(config, samples)
@@ -108,7 +112,7 @@ def make_train(config: Config, patterns: Patterns) -> Trainer:
         order = jax.random.permutation(key, samples) if config.shuffle else jnp.arange(samples)
         order = jnp.concatenate([order, jnp.zeros(n_padded, order.dtype)]).reshape(n_batches, batch)
         weight = (jnp.arange(n_batches * batch) < samples).astype(jnp.float32).reshape(n_batches, batch)
-        return Batches(x_all[order], mask_all[order], y_all[order], weight)
+        return Batches(*(jnp.asarray(a)[order] for a in (x_all, mask_all, y_all)), weight)
 
     def run_epoch(state: TrainState, _):
         batches = epoch_batches(jax.random.fold_in(state.shuffle_key, state.epoch))
@@ -227,7 +231,7 @@ def train(
     seeds = tuple(seeds) if seeds is not None else (config.seed,)
     if not seeds:
         raise ConfigError("no seeds to train; give at least one")
-    trainer = make_train(config, patterns)
+    trainer = functools.cache(lambda: make_train(config, patterns))  # made only when a program is traced
     chunk = chunk_length(config.epochs)
     devices = jax.local_devices()
     limit = max_group or max_group_size(config, len(patterns), devices[0].platform)
@@ -236,15 +240,16 @@ def train(
 
     started = time.perf_counter()
     group_keys = [jax.random.key_data(seed_keys([seeds[i] for i in group])) for group in groups]
-    # The programs take and give flat lists of arrays, so that `programs` can keep them exported.
-    state_tree = jax.tree_util.tree_structure(jax.eval_shape(jax.vmap(trainer.init), seed_keys(groups[0])))
 
+    # The programs take and give flat lists of arrays, so that `programs` can keep them
+    # exported; a TrainState's leaves begin with its params'.
     def init_flat(raw_keys):
-        return jax.tree_util.tree_leaves(jax.vmap(trainer.init)(jax.random.wrap_key_data(raw_keys)))
+        return jax.tree_util.tree_leaves(jax.vmap(trainer().init)(jax.random.wrap_key_data(raw_keys)))
 
     def chunk_flat(leaves):
+        state_tree = jax.tree_util.tree_structure(jax.eval_shape(jax.vmap(trainer().init), seed_keys(groups[0])))
         state = jax.tree_util.tree_unflatten(state_tree, leaves)
-        state, metrics = jax.vmap(trainer.run_epochs, in_axes=(0, None))(state, chunk)
+        state, metrics = jax.vmap(trainer().run_epochs, in_axes=(0, None))(state, chunk)
         return jax.tree_util.tree_leaves(state), metrics.loss, metrics.accuracy
 
     shapes = {"config": config.to_dict(), "data": _digest(patterns), "chunk": chunk}
@@ -268,7 +273,11 @@ def train(
     metrics = [_stack(jax.device_get(chunk_metrics)) for chunk_metrics in history]
     loss = np.concatenate([m.loss for m in metrics], axis=1)[: len(seeds)]
     accuracy = np.concatenate([m.accuracy for m in metrics], axis=1)[: len(seeds)]
-    final = [jax.tree_util.tree_unflatten(state_tree, leaves).params for leaves in states]
+    features, classes = input_features(config), len(config.alphabet)
+    params_tree = jax.tree_util.tree_structure(
+        jax.eval_shape(lambda: init_params(jax.random.key(0), features, config.units, classes))
+    )
+    final = [jax.tree_util.tree_unflatten(params_tree, leaves[: params_tree.num_leaves]) for leaves in states]
     params = jax.tree_util.tree_map(lambda leaf: leaf[: len(seeds)], _stack(jax.device_get(final)))
     train_seconds = time.perf_counter() - started
     return TrainResult(config, seeds, params, loss, accuracy, compile_seconds, train_seconds)
