@@ -206,7 +206,7 @@ def run_experiment(
 def unsaved_dir(result: RunResult) -> Path:
     """Where models go when the folder the user named fails after training."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return cache_dir().parent / "unsaved" / f"{result.config.experiment}-{stamp}-{os.getpid()}"
+    return cache_dir() / "unsaved" / f"{result.config.experiment}-{stamp}-{os.getpid()}"
 
 
 def save_safely(folder: str | os.PathLike, result: RunResult) -> Path:
