@@ -156,20 +156,21 @@ def list_experiments(as_json: AsJson = False) -> None:
     show(experiment_list(), as_json)
 
 
+def _progress_bar(label: str, fields: str):
+    """A Rich progress bar on stderr, shown only when stderr is a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn(fields), TimeElapsedColumn()]
+    return Progress(*columns, console=err, disable=not err.is_terminal)
+
+
 @contextmanager
 def progress(epochs: int, description: str):
     """A Rich progress bar on stderr (when it is a terminal); yields the training callback."""
     import numpy as np
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("epochs  loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not err.is_terminal,
+    bar = _progress_bar(
+        "{task.description}", "epochs  loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"
     )
     with bar:
         task = bar.add_task(description, total=epochs, loss=float("nan"), accuracy=0.0)
@@ -353,17 +354,7 @@ def reproduce_tutorial(
 @contextmanager
 def reproduce_progress(experiments: int):
     """Two bars on stderr: experiments done, and the current one's epochs."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn("{task.description:>16}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[unit]}"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not err.is_terminal,
-    )
+    bar = _progress_bar("{task.description:>16}", "{task.fields[unit]}")
     with bar:
         overall = bar.add_task("experiments", total=experiments, unit="done")
         current = bar.add_task("", total=1, unit="epochs", visible=False)
