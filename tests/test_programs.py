@@ -31,7 +31,7 @@ def test_a_second_run_loads_the_kept_programs_and_gets_the_same_numbers(tmp_path
     assert [name.split("-")[0] for name in files] == ["epochs", "init"]
 
     traced = []
-    monkeypatch.setattr(programs.jax.export, "export", lambda *a, **k: traced.append(a) or pytest.fail("traced"))
+    monkeypatch.setattr(programs.export, "export", lambda *a, **k: traced.append(a) or pytest.fail("traced"))
     second = train(CONFIG, PATTERNS, seeds=[3, 4])
     assert kept(tmp_path) == files and traced == []
     same_training(first, second)

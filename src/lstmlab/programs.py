@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import jax
+from jax import export  # a submodule: older JAX does not load it with `import jax`
 
 from lstmlab import __version__
 from lstmlab.runtime import cache_dir
@@ -57,7 +58,7 @@ def cached(name: str, fn: Callable, args: tuple, key: dict, donate: bool = False
     donate_argnums = (0,) if donate else ()
     try:
         path = program_path(name, key, args)
-        exported = _load(path) or _save(path, jax.export.export(jax.jit(fn))(*args))
+        exported = _load(path) or _save(path, export.export(jax.jit(fn))(*args))
     except Exception:  # the cache is an optimisation: the run goes on without it
         return jax.jit(fn, donate_argnums=donate_argnums)
     return jax.jit(exported.call, donate_argnums=donate_argnums)
@@ -65,7 +66,7 @@ def cached(name: str, fn: Callable, args: tuple, key: dict, donate: bool = False
 
 def _load(path: Path):
     try:
-        return jax.export.deserialize(bytearray(path.read_bytes()))
+        return export.deserialize(bytearray(path.read_bytes()))
     except Exception:  # missing, truncated, or from another JAX: export afresh
         return None
 

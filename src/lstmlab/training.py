@@ -203,6 +203,15 @@ def plan_groups(n_seeds: int, n_devices: int, max_group: int) -> tuple[tuple[int
     return tuple(tuple(padded[g * size : (g + 1) * size]) for g in range(count))
 
 
+def _is_key(array) -> bool:
+    return jax.dtypes.issubdtype(array.dtype, jax.dtypes.prng_key)
+
+
+def _raw(leaves: list) -> list:
+    """Typed PRNG keys as their raw uint32 data: older JAX cannot export key types."""
+    return [jax.random.key_data(leaf) if _is_key(leaf) else leaf for leaf in leaves]
+
+
 def _digest(patterns: Patterns) -> str:
     return hashlib.sha256(patterns.inputs.tobytes() + patterns.targets.tobytes()).hexdigest()
 
@@ -241,16 +250,20 @@ def train(
     started = time.perf_counter()
     group_keys = [jax.random.key_data(seed_keys([seeds[i] for i in group])) for group in groups]
 
-    # The programs take and give flat lists of arrays, so that `programs` can keep them
-    # exported; a TrainState's leaves begin with its params'.
+    # The programs take and give flat lists of plain arrays (PRNG keys as their raw data), so
+    # that `programs` can keep them exported; a TrainState's leaves begin with its params'.
     def init_flat(raw_keys):
-        return jax.tree_util.tree_leaves(jax.vmap(trainer().init)(jax.random.wrap_key_data(raw_keys)))
+        return _raw(jax.tree_util.tree_leaves(jax.vmap(trainer().init)(jax.random.wrap_key_data(raw_keys))))
 
     def chunk_flat(leaves):
-        state_tree = jax.tree_util.tree_structure(jax.eval_shape(jax.vmap(trainer().init), seed_keys(groups[0])))
-        state = jax.tree_util.tree_unflatten(state_tree, leaves)
+        shapes = jax.eval_shape(jax.vmap(trainer().init), seed_keys(groups[0]))
+        typed = [
+            jax.random.wrap_key_data(leaf) if _is_key(shape) else leaf
+            for leaf, shape in zip(leaves, jax.tree_util.tree_leaves(shapes), strict=True)
+        ]
+        state = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(shapes), typed)
         state, metrics = jax.vmap(trainer().run_epochs, in_axes=(0, None))(state, chunk)
-        return jax.tree_util.tree_leaves(state), metrics.loss, metrics.accuracy
+        return _raw(jax.tree_util.tree_leaves(state)), metrics.loss, metrics.accuracy
 
     shapes = {"config": config.to_dict(), "data": _digest(patterns), "chunk": chunk}
     init_group = programs.cached("init", init_flat, (group_keys[0],), shapes)
