@@ -56,6 +56,7 @@ def test_list_shows_every_experiment_with_the_tutorials_figure():
         (["run", "naive", "--batch-size", "0"], "batch size must be a positive whole number, got 0"),
         (["run", "naive", "--batch-size", "half"], "batch size 'half' is not allowed; give a positive whole number"),
         (["run", "naive", "--units", "0"], "units must be a positive whole number, got 0"),
+        (["run", "naive", "--units", "1000000000000"], "units 1000000000000 is too many; allowed: 1..4096"),
         (["run", "naive", "--alphabet", ""], "the alphabet is empty; give at least 2 distinct symbols"),
         (["run", "naive", "--alphabet", "ABCA"], "the alphabet 'ABCA' repeats 'A' (positions 0 and 3)"),
         (["run", "naive", "--alphabet", "Z"], "the alphabet 'Z' has one symbol"),

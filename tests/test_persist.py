@@ -1,14 +1,18 @@
 """Saving and loading models: round trips, atomic writes, and one clear error per broken file."""
 
+import errno
+import hashlib
 import json
 import os
+import struct
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import safetensors.numpy
 
-from lstmlab import persist
+from lstmlab import folders, persist
 from lstmlab.errors import ModelFileError
 from lstmlab.persist import load, save
 from tests.untrained import CYRILLIC, untrained
@@ -88,22 +92,31 @@ def test_saving_over_a_model_replaces_it_whole(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folders left beside it
 
 
-@pytest.mark.parametrize("interruption", [OSError("disk full"), KeyboardInterrupt()])
+@pytest.mark.parametrize(
+    "interruption, raised",
+    [(OSError("disk full"), ModelFileError), (KeyboardInterrupt(), KeyboardInterrupt)],
+    ids=["disk-full", "ctrl-c"],
+)
 @pytest.mark.parametrize("existing", [True, False])
-def test_an_interrupted_save_leaves_the_folder_as_it_was(tmp_path, monkeypatch, interruption, existing):
+def test_an_interrupted_save_leaves_the_folder_as_it_was(tmp_path, monkeypatch, interruption, raised, existing):
     target = tmp_path / "m"
     if existing:
         save(target, untrained("naive", seed=1, units=4))
     before = listing(tmp_path)
-    real_save_file = safetensors.numpy.save_file
+    real_write_bytes = Path.write_bytes
 
-    def save_half_then_fail(tensors, filename, metadata=None):
-        real_save_file(tensors, filename, metadata=metadata)
-        Path(filename).write_bytes(Path(filename).read_bytes()[:100])  # a half-written file
+    def write_half_then_fail(path, data):
+        if path.name != "model.safetensors":
+            return real_write_bytes(path, data)
+        real_write_bytes(path, data[:100])  # a half-written file
         raise interruption
 
-    monkeypatch.setattr(safetensors.numpy, "save_file", save_half_then_fail)
-    with pytest.raises(type(interruption)):
+    monkeypatch.setattr(Path, "write_bytes", write_half_then_fail)
+    # an OSError is one line naming the folder (and saying it is untouched); Ctrl-C stays Ctrl-C
+    with pytest.raises(
+        raised,
+        match=f"cannot save to '{target}': disk full; '{target}' is as it was" if raised is ModelFileError else None,
+    ):
         save(target, untrained("naive", seed=2, units=4))
     assert listing(tmp_path) == before
     assert target.exists() == existing
@@ -111,7 +124,12 @@ def test_an_interrupted_save_leaves_the_folder_as_it_was(tmp_path, monkeypatch, 
         assert load(target).seed == 1
 
 
-def test_a_failed_swap_puts_the_old_model_back(tmp_path, monkeypatch):
+def raise_(error: BaseException):
+    raise error
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "renames"])
+def test_a_failed_swap_puts_the_old_model_back(tmp_path, monkeypatch, exchange):
     target = tmp_path / "m"
     save(target, untrained("naive", seed=1, units=4))
     before = listing(tmp_path)
@@ -122,8 +140,10 @@ def test_a_failed_swap_puts_the_old_model_back(tmp_path, monkeypatch):
             raise OSError("rename failed")
         return real_replace(src, dst)
 
+    # the one-step exchange fails, or (a system without it) the rename after moving the old aside
+    monkeypatch.setattr(folders, "_exchange", lambda a, b: raise_(OSError("rename failed")) if exchange else False)
     monkeypatch.setattr(os, "replace", replace_but_not_into_place)
-    with pytest.raises(OSError, match="rename failed"):
+    with pytest.raises(ModelFileError, match=f"cannot save to '{target}': rename failed; '{target}' is as it was"):
         save(target, untrained("naive", seed=2, units=4))
     assert listing(tmp_path) == before
 
@@ -151,6 +171,120 @@ def test_saving_never_clobbers_what_is_not_a_model(tmp_path, make, message):
     assert listing(tmp_path) == before
 
 
+# --- weights that do not fit their settings are never written ---------------------------------
+
+
+def with_params(model: persist.Model, change) -> persist.Model:
+    """`model` with `change` applied to a writable copy of its weights."""
+    params = {part: {leaf: np.array(value) for leaf, value in leaves.items()} for part, leaves in model.params.items()}
+    change(params)
+    return persist.Model(model.config, params, model.seed, model.run_seeds)
+
+
+def bfloat16_bias(params: dict) -> None:
+    import jax.numpy as jnp  # ml_dtypes' bfloat16, as a JAX model in bfloat16 would hand over
+
+    params["lstm"]["bias"] = np.asarray(jnp.asarray(params["lstm"]["bias"], jnp.bfloat16))
+
+
+BAD_WEIGHTS = {
+    "wrong shape": (
+        lambda p: p["dense"].update(bias=np.zeros(27, np.float32)),
+        r"the model: tensor 'dense.bias' has shape \(27,\), expected \(26,\) \(from its settings\)$",
+    ),
+    "float64": (
+        lambda p: p["lstm"].update(bias=p["lstm"]["bias"].astype(np.float64)),
+        "the model: tensor 'lstm.bias' has dtype float64, expected float32$",
+    ),
+    "bfloat16": (bfloat16_bias, "the model: tensor 'lstm.bias' has dtype bfloat16, expected float32$"),
+    "missing tensor": (lambda p: p["dense"].pop("kernel"), "the model lacks the tensor 'dense.kernel'; expected: "),
+    "extra tensor": (
+        lambda p: p["lstm"].update(peephole=np.zeros(3, np.float32)),
+        "the model has an unexpected tensor 'lstm.peephole'; expected only: ",
+    ),
+    "NaN": (
+        lambda p: p["dense"]["bias"].__setitem__(0, np.nan),
+        "the model: tensor 'dense.bias' holds 1 NaN or infinite value.* of 26",
+    ),
+    "infinity": (
+        lambda p: p["lstm"]["kernel"].__setitem__((0, 0), -np.inf),
+        "the model: tensor 'lstm.kernel' holds 1 NaN or infinite value.* of 16",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_WEIGHTS)
+@pytest.mark.parametrize("existing", [True, False])
+def test_weights_that_do_not_fit_their_settings_are_refused_before_writing(tmp_path, case, existing):
+    change, message = BAD_WEIGHTS[case]
+    target = tmp_path / "m"
+    if existing:
+        save(target, untrained("timesteps", seed=1, units=4))
+    before = listing(tmp_path)
+    with pytest.raises(ModelFileError, match=f"^cannot save to '{target}': {message}"):
+        save(target, with_params(untrained("timesteps", seed=2, units=4), change))
+    assert listing(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "models, message",
+    [
+        ([], "no model to save"),
+        (
+            lambda: [untrained("naive", seed=3, units=4)] * 2,
+            "two models have seed 3; each is saved in its own seed-<k>/",
+        ),
+        (
+            lambda: [untrained("naive", seed=3, units=4), persist.Model(untrained("naive", units=4).config, {}, None)],
+            "a model's seed is None; each of several models needs a seed",
+        ),
+        (
+            lambda: persist.Model(untrained("naive", units=4).config, [1, 2], 0),
+            "the model has weights of type list; expected a dict",
+        ),
+    ],
+    ids=["none", "same seed twice", "no seed", "weights not a dict"],
+)
+def test_models_that_cannot_be_saved_are_one_line(tmp_path, models, message):
+    with pytest.raises(ModelFileError, match=f"^cannot save to '{tmp_path / 'm'}': {message}"):
+        save(tmp_path / "m", models() if callable(models) else models)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- where a model is saved: links, read-only places -------------------------------------------
+
+
+def test_saving_through_a_link_replaces_the_model_it_leads_to(tmp_path):
+    save(tmp_path / "v1", untrained("naive", seed=1, units=4))
+    (tmp_path / "latest").symlink_to("v1")
+    save(tmp_path / "latest", untrained("naive", seed=2, units=4))
+    assert (tmp_path / "latest").is_symlink() and os.readlink(tmp_path / "latest") == "v1"
+    assert load(tmp_path / "latest").seed == 2 and load(tmp_path / "v1").seed == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "v1"]
+
+
+def test_saving_to_a_dangling_link_is_one_line(tmp_path):
+    (tmp_path / "latest").symlink_to("gone")
+    message = f"^cannot save to '{tmp_path / 'latest'}': '{tmp_path / 'latest'}' is a symbolic link to 'gone'"
+    with pytest.raises(ModelFileError, match=message + r", which cannot be followed \(No such file or directory\)$"):
+        save(tmp_path / "latest", untrained("naive", units=4))
+    assert [p.name for p in tmp_path.iterdir()] == ["latest"]
+
+
+def test_saving_where_no_folder_can_be_created_is_refused_before_training(tmp_path):
+    if not Path("/sys").is_dir():
+        pytest.skip("no /sys here")
+    try:
+        os.rmdir(tempfile.mkdtemp(dir="/sys"))
+        pytest.skip("folders can be created in /sys here")
+    except OSError:
+        pass
+    with pytest.raises(ModelFileError, match="^cannot save to '/sys/lstmlab/m': cannot create a folder in '/sys': "):
+        persist.check_target("/sys/lstmlab/m")  # what `lstmlab run --save` calls before training
+    with pytest.raises(ModelFileError, match="^cannot save to '/sys/lstmlab/m': cannot create a folder in '/sys': "):
+        save("/sys/lstmlab/m", untrained("naive", units=4))
+
+
 # --- broken files: one clear error each ------------------------------------------------
 
 
@@ -172,7 +306,37 @@ def resave_tensors(folder: Path, change) -> None:
     tensors = safetensors.numpy.load_file(path)
     change(tensors)
     safetensors.numpy.save_file(tensors, path)
-    edit_config(folder, lambda d: d.update(sha256=persist._sha256(path)))
+    edit_config(folder, lambda d: d.update(sha256=hashlib.sha256(path.read_bytes()).hexdigest()))
+
+
+def rewrite_weights(folder: Path, data: bytes) -> None:
+    """Replace model.safetensors by `data`, with its checksum to match: a file consistent with
+    config.json that only the parser can refuse."""
+    (folder / "model.safetensors").write_bytes(data)
+    edit_config(folder, lambda d: d.update(sha256=hashlib.sha256(data).hexdigest()))
+
+
+def handmade(tensors: dict, *, offsets: dict | None = None, header_length: int | None = None) -> bytes:
+    """A safetensors file built by hand (8-byte header length, JSON header, data), so that it can
+    say what the library's writer never would. tensors: name -> (dtype, shape, raw bytes)."""
+    header, data = {}, b""
+    for name, (dtype, shape, raw) in tensors.items():
+        span = (offsets or {}).get(name, [len(data), len(data) + len(raw)])
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": span}
+        data += raw
+    text = json.dumps(header).encode()
+    return struct.pack("<Q", len(text) if header_length is None else header_length) + text + data
+
+
+def as_written(folder: Path, **changed) -> dict:
+    """The saved tensors as handmade() takes them, with `changed` ones replaced."""
+    tensors = safetensors.numpy.load_file(folder / "model.safetensors")
+    return {name: ("F32", a.shape, a.tobytes()) for name, a in tensors.items()} | changed
+
+
+def bfloat16(values: np.ndarray) -> bytes:
+    """The top half of each float32: bfloat16 as a file holds it."""
+    return (values.astype(np.float32).view(np.uint32) >> 16).astype("<u2").tobytes()
 
 
 BROKEN = {
@@ -225,6 +389,36 @@ BROKEN = {
         "{d}/m",
         "setting 'units' is 'four'; expected int",
     ),
+    "learning rate true": (
+        lambda d: edit_config(d / "m", lambda c: c["config"].update(learning_rate=True)),
+        "{d}/m",
+        "config.json: setting 'learning_rate' is true; expected float$",
+    ),
+    "holdout false": (
+        lambda d: edit_config(d / "m", lambda c: c["config"].update(holdout=False)),
+        "{d}/m",
+        "config.json: setting 'holdout' is false; expected float$",
+    ),
+    "units true": (
+        lambda d: edit_config(d / "m", lambda c: c["config"].update(units=True)),
+        "{d}/m",
+        "config.json: setting 'units' is true; expected int$",
+    ),
+    "batch size true": (
+        lambda d: edit_config(d / "m", lambda c: c["config"].update(batch_size=True)),
+        "{d}/m",
+        r"config.json: setting 'batch_size' is true; expected int \| None$",
+    ),
+    "learning rate infinite": (
+        lambda d: edit_config(d / "m", lambda c: c["config"].update(learning_rate=float("inf"))),
+        "{d}/m",
+        "config.json: setting 'learning_rate' is Infinity; expected a finite float$",
+    ),
+    "units beyond any array": (
+        lambda d: edit_config(d / "m", lambda c: c["config"].update(units=10**12)),
+        "{d}/m",
+        "config.json: units 1000000000000 is too many; allowed: 1..4096",
+    ),
     "bad setting": (
         lambda d: edit_config(d / "m", lambda c: c["config"].update(encoding="morse")),
         "{d}/m",
@@ -241,19 +435,88 @@ BROKEN = {
         r"model.safetensors is missing; expected the weights \(.*lstm.kernel \(1, 16\) float32",
     ),
     "truncated": (
-        lambda d: (d / "m" / "model.safetensors").write_bytes((d / "m" / "model.safetensors").read_bytes()[:-50]),
+        lambda d: rewrite_weights(d / "m", (d / "m" / "model.safetensors").read_bytes()[:-50]),
         "{d}/m",
         "model.safetensors is not a readable safetensors file .*; expected the tensors .*lstm.kernel",
     ),
+    "truncated, checksum not updated": (
+        lambda d: (d / "m" / "model.safetensors").write_bytes((d / "m" / "model.safetensors").read_bytes()[:-50]),
+        "{d}/m",
+        "model.safetensors does not match the checksum in config.json",
+    ),
     "empty weights": (
-        lambda d: (d / "m" / "model.safetensors").write_bytes(b""),
+        lambda d: rewrite_weights(d / "m", b""),
         "{d}/m",
         "model.safetensors is not a readable safetensors file",
     ),
     "not safetensors": (
-        lambda d: (d / "m" / "model.safetensors").write_bytes(b"\x80\x04\x95 a pickle, say" * 10),
+        lambda d: rewrite_weights(d / "m", b"\x80\x04\x95 a pickle, say" * 10),
         "{d}/m",
         "model.safetensors is not a readable safetensors file",
+    ),
+    "a bfloat16 tensor": (
+        lambda d: rewrite_weights(
+            d / "m", handmade(as_written(d / "m", **{"lstm.bias": ("BF16", (16,), bfloat16(np.ones(16)))}))
+        ),
+        "{d}/m",
+        "model.safetensors: tensor 'lstm.bias' has dtype bfloat16, expected float32",
+    ),
+    "a float8 tensor": (
+        lambda d: rewrite_weights(
+            d / "m", handmade(as_written(d / "m", **{"dense.bias": ("F8_E4M3", (26,), bytes(26))}))
+        ),
+        "{d}/m",
+        "model.safetensors: tensor 'dense.bias' has dtype F8_E4M3, expected float32",
+    ),
+    "a dtype safetensors does not know": (
+        lambda d: rewrite_weights(d / "m", handmade(as_written(d / "m", **{"dense.bias": ("Q4", (26,), bytes(13))}))),
+        "{d}/m",
+        "model.safetensors is not a readable safetensors file .*unknown variant `Q4`",
+    ),
+    "offsets past the end": (
+        lambda d: rewrite_weights(d / "m", handmade(as_written(d / "m"), offsets={"dense.bias": [0, 10**6]})),
+        "{d}/m",
+        "model.safetensors is not a readable safetensors file .*offset",
+    ),
+    "offsets that disagree with the shape": (
+        lambda d: rewrite_weights(d / "m", handmade(as_written(d / "m"), offsets={"lstm.bias": [0, 4]})),
+        "{d}/m",
+        "model.safetensors is not a readable safetensors file .*offset",
+    ),
+    "a huge header length": (
+        lambda d: rewrite_weights(d / "m", handmade(as_written(d / "m"), header_length=2**62)),
+        "{d}/m",
+        "model.safetensors is not a readable safetensors file .*header too large",
+    ),
+    "NaN weights": (
+        lambda d: resave_tensors(d / "m", lambda t: t.update({"dense.bias": np.full(26, np.nan, np.float32)})),
+        "{d}/m",
+        "model.safetensors: tensor 'dense.bias' holds 26 NaN or infinite value.* of 26",
+    ),
+    "an infinite weight": (
+        lambda d: resave_tensors(d / "m", lambda t: t["lstm.kernel"].__setitem__((0, 3), np.inf)),
+        "{d}/m",
+        "model.safetensors: tensor 'lstm.kernel' holds 1 NaN or infinite value.* of 16",
+    ),
+    "weights a folder": (
+        lambda d: (d / "m" / "model.safetensors").unlink() or (d / "m" / "model.safetensors").mkdir(),
+        "{d}/m",
+        "cannot read {d}/m/model.safetensors: Is a directory",
+    ),
+    "config a folder": (
+        lambda d: (d / "m" / "config.json").unlink() or (d / "m" / "config.json").mkdir(),
+        "{d}/m",
+        "cannot read {d}/m/config.json: Is a directory",
+    ),
+    "config not UTF-8": (
+        lambda d: (d / "m" / "config.json").write_bytes(b'{"format": "\xff"}'),
+        "{d}/m",
+        "cannot read {d}/m/config.json: it is not UTF-8 text",
+    ),
+    "config nested too deeply": (
+        lambda d: (d / "m" / "config.json").write_text("[" * 100_000),
+        "{d}/m",
+        "config.json nests too deeply",
     ),
     "flipped bytes": (
         lambda d: (d / "m" / "model.safetensors").write_bytes(
@@ -295,8 +558,46 @@ def test_a_broken_model_gets_one_clear_error(saved, case):
     damage, where, message = BROKEN[case]
     folder = saved.parent
     damage(folder)
-    with pytest.raises(ModelFileError, match=message.format(d=folder)):
+    with pytest.raises(ModelFileError, match=message.format(d=folder)) as raised:
         load(where.format(d=folder))
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["config.json", "model.safetensors"])
+def test_a_file_that_cannot_be_read_gets_one_clear_error(saved, monkeypatch, name):
+    # Root reads files whatever their mode, so the refusal is simulated where the file is read.
+    real = {"read_text": Path.read_text, "read_bytes": Path.read_bytes}
+
+    def denied(method):
+        def read(path, *args, **kwargs):
+            if path.name == name:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+            return real[method](path, *args, **kwargs)
+
+        return read
+
+    monkeypatch.setattr(Path, "read_text", denied("read_text"))
+    monkeypatch.setattr(Path, "read_bytes", denied("read_bytes"))
+    with pytest.raises(ModelFileError, match=f"^cannot read {saved / name}: Permission denied$"):
+        load(saved)
+
+
+def test_a_folder_that_cannot_be_listed_gets_one_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "m").mkdir()
+
+    def denied(path, pattern):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(Path, "glob", denied)
+    with pytest.raises(ModelFileError, match=f"^cannot read {tmp_path / 'm'}: Permission denied$"):
+        load(tmp_path / "m")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_a_file_without_read_permission_gets_one_clear_error(saved):
+    (saved / "model.safetensors").chmod(0)
+    with pytest.raises(ModelFileError, match="cannot read .*model.safetensors: Permission denied"):
+        load(saved)
 
 
 def test_a_model_without_a_seed_loads(saved):

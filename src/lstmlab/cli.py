@@ -7,6 +7,7 @@ compute, matplotlib in those that draw (hence the imports inside the command fun
 
 import json
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +53,8 @@ class OneLineErrors(typer.core.TyperGroup):
             raise _ReaderGone() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        # SIGTERM as Ctrl-C: the cleanups that remove half-written folders run for both.
+        previous = _on_sigterm(_terminated)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.TyperException as e:  # click's usage errors: unknown option, not a number, ...
@@ -70,7 +73,23 @@ class OneLineErrors(typer.core.TyperGroup):
             where = f" '{e.filename}'" if e.filename else ""
             err.print(f"Error: cannot use{where}: {e.strerror or e}", markup=False)
             sys.exit(2)
+        finally:
+            _on_sigterm(previous)
         _finish(code if isinstance(code, int) else 0)
+
+
+def _terminated(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _on_sigterm(handler):
+    """Set SIGTERM's handler; returns the previous one (None off the main thread, where it cannot be set)."""
+    if handler is None:
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:
+        return None
 
 
 def _finish(code: int) -> None:

@@ -16,6 +16,7 @@ FRAMINGS = ("timesteps", "features")
 ENCODINGS = ("scalar", "onehot")
 PADDINGS = ("zero", "mask")
 DATA_KINDS = ("windows", "runs")
+MAX_UNITS = 4096
 MAX_SEED = 2**63 - 1  # JAX keys take a 64-bit seed
 MAX_DATA_SEED = 2**32 - 1  # numpy's RandomState, which draws the tutorial's patterns
 
@@ -107,6 +108,8 @@ def validate(config: Config) -> Config:
         _positive(name.replace("_", " "), getattr(config, name))
     if config.batch_size is not None:
         _positive("batch size", config.batch_size)
+    if config.units > MAX_UNITS:  # a typo's guard: 10**12 units would overflow JAX's shapes
+        raise ConfigError(f"units {config.units} is too many; allowed: 1..{MAX_UNITS}")
     validate_alphabet(config.alphabet)
     if config.sequence is None and config.data == "windows" and config.seq_length >= len(config.alphabet):
         raise ConfigError(

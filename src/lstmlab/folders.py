@@ -1,18 +1,31 @@
 """Folders lstmlab writes whole (a saved model, a report): check the target, then swap it in.
 
-check_target(...)      - before any work: the target is new, empty, or one of ours
-write_atomically(...)  - write into a folder beside the target, then rename it into place
+check_target(...)      - before any work: the target is new, empty, or one of ours, and the
+                         folder it goes in really takes new folders
+write_atomically(...)  - write into a folder beside the target, then swap it into place
+
+A target that is a symbolic link to a folder is written through: the folder it points at is
+replaced and the link, untouched, leads to the new content. A link that leads nowhere is
+refused. Every failure is one error naming the target; the target is then as it was.
 """
 
+import contextlib
+import ctypes
+import errno
+import functools
 import os
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lstmlab.errors import LstmlabError
 
 MODE = 0o755  # mkdtemp makes a private folder; what lstmlab writes is for reading
+AT_FDCWD = -100  # renameat2's "relative to the current folder", as the open() family takes it
+RENAME_EXCHANGE = 2  # from <linux/fs.h>
 
 
 def check_target(
@@ -26,69 +39,216 @@ def check_target(
 ) -> Path:
     """Raise `error` unless `target` may be (re)written whole: absent, empty, or is_ours(target).
 
-    The folders above it must be folders and writable; missing ones are created when written,
-    unless `parent_must_exist`. Messages start with `label` (say "cannot save to 'm':") and
-    call a folder lstmlab may replace `kind` (say "an lstmlab model").
+    The folders above it must be folders, and the nearest one that exists must take a new
+    folder (tried for real); missing ones are created when written, unless `parent_must_exist`.
+    A symbolic link is checked where it leads. Messages start with `label` (say "cannot save
+    to 'm':") and call a folder lstmlab may replace `kind` (say "an lstmlab model").
     """
     target = Path(target)
-    # The nearest folder that exists: "m/x" -> "m" or "."; "." has no parents, so its own parent.
-    ancestor = next((p for p in target.parents if p.exists()), target.absolute().parent)
-    if not ancestor.is_dir():
-        raise error(f"{label} '{ancestor}' is a file, not a folder")
-    if parent_must_exist and not target.absolute().parent.is_dir():
-        raise error(f"{label} its folder '{target.parent}' does not exist; create it first")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise error(f"{label} the folder '{ancestor}' is not writable")
-    if not target.exists():
-        return target
-    if not target.is_dir():
-        raise error(f"{label} it is a file, not a folder")
-    entries = sorted(p.name for p in target.iterdir())
-    if entries and not is_ours(target):
-        shown = ", ".join(entries[:5]) + (", …" if len(entries) > 5 else "")
-        raise error(
-            f"{label} it holds files that are not {kind} ({shown}); "
-            f"give a new or empty folder, or one that holds {kind} (which is replaced)"
-        )
+    try:
+        real = _followed(target, label, error)
+        ancestor = _nearest_folder(real, label, error)
+        if not ancestor.is_dir():
+            raise error(f"{label} '{ancestor}' is a file, not a folder")
+        if parent_must_exist and not real.absolute().parent.is_dir():
+            raise error(f"{label} its folder '{target.parent}' does not exist; create it first")
+        _try_a_folder_in(ancestor, label, error)
+        if not real.exists():
+            return target
+        if not real.is_dir():
+            raise error(f"{label} it is a file, not a folder")
+        entries = sorted(p.name for p in real.iterdir())
+        if entries and not is_ours(real):
+            shown = ", ".join(entries[:5]) + (", …" if len(entries) > 5 else "")
+            raise error(
+                f"{label} it holds files that are not {kind} ({shown}); "
+                f"give a new or empty folder, or one that holds {kind} (which is replaced)"
+            )
+    except OSError as e:  # a folder on the way that cannot be listed or looked into
+        raise error(f"{label} cannot look into '{e.filename or target}': {_reason(e)}") from None
     return target
 
 
-def write_atomically(target: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Run write(tmp) on a new folder beside `target`, flush it to disk, rename it to `target`.
+def write_atomically(
+    target: str | os.PathLike,
+    write: Callable[[Path], None],
+    *,
+    error: type[LstmlabError] = LstmlabError,
+    label: str | None = None,
+) -> Path:
+    """Run write(tmp) on a new folder beside `target`, flush it to disk, swap it into place.
 
-    On any exception (KeyboardInterrupt included) the new folder is removed and `target` is
-    left as it was. An existing `target` is moved aside first and removed only once the new
-    one is in place; if that rename fails, it is moved back.
+    `target` is never missing, even for a moment: an existing one is exchanged with the new
+    folder in one step (Linux renameat2), else moved aside and the new one renamed in, with
+    Ctrl-C and SIGTERM held back for those two renames. Any OSError (a missing permission, a
+    full disk, a failed rename) raises `error` as one line starting with `label` (default
+    "cannot write 'TARGET':") and giving the reason; on that or any other exception
+    (KeyboardInterrupt included) the new folder is removed and `target` is left as it was.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.saving-", dir=target.parent))
+    label = label or f"cannot write '{target}':"
+    final = _followed(target, label, error)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.saving-", dir=final.parent))
+    except OSError as e:
+        raise error(f"{label} cannot create a folder in '{e.filename or final.parent}': {_reason(e)}") from None
     try:
         write(tmp)
         _fsync_tree(tmp)
         os.chmod(tmp, MODE)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, old)  # a folder replaces an empty folder by rename
-            try:
-                os.replace(tmp, target)
-            except BaseException:
-                os.replace(old, target)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-        _fsync(target.parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        with _signals_held():
+            _swap_in(tmp, final)
+    except OSError as e:
+        raise error(f"{label} {_reason(e)}; '{target}' is as it was") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # only there if something failed
+    _fsync_quietly(final.parent)
     return target
+
+
+def _reason(e: OSError) -> str:
+    return e.strerror or str(e) or type(e).__name__
+
+
+def _followed(path: Path, label: str, error: type[LstmlabError]) -> Path:
+    """Where `path` leads: itself, or the real path of the folder a symbolic link points at.
+
+    Writing through the link keeps it (a user's `models/latest -> v3` stays a link); renaming
+    over the link itself would put a folder in its place, or fail.
+    """
+    if not path.is_symlink():
+        return path
+    try:
+        os.stat(path)
+    except OSError as e:
+        raise error(
+            f"{label} '{path}' is a symbolic link to '{os.readlink(path)}', which cannot be followed ({_reason(e)})"
+        ) from None
+    return Path(os.path.realpath(path))
+
+
+def _nearest_folder(path: Path, label: str, error: type[LstmlabError]) -> Path:
+    """The nearest folder above `path` that exists ("m/x" -> "m" or "."; "." -> its own parent).
+
+    A dangling link on the way is refused here: creating the folders below it would fail.
+    """
+    for parent in path.parents:
+        if parent.exists():
+            return parent
+        _followed(parent, label, error)
+    return path.absolute().parent
+
+
+def _try_a_folder_in(folder: Path, label: str, error: type[LstmlabError]) -> None:
+    """Create and remove a folder in `folder`, or raise `error` saying why not.
+
+    os.access() only reads the permission bits, which root passes even where nothing can be
+    created (a read-only file system, /sys); trying is the only honest answer.
+    """
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".lstmlab-probe-", dir=folder))
+    except OSError as e:
+        raise error(f"{label} cannot create a folder in '{folder}': {_reason(e)}") from None
+
+
+# --- the swap ------------------------------------------------------------------------------
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Put the folder `new` at `target`, then remove the folder that was there, if any."""
+    if not os.path.lexists(target):
+        os.replace(new, target)
+    elif target.is_dir() and _exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # `new` now names the old folder
+    else:
+        _swap_by_renames(new, target)
+
+
+def _swap_by_renames(new: Path, target: Path) -> None:
+    """Move `target` aside, rename `new` into place, remove the old one.
+
+    Whatever is raised and wherever (even right after a rename that succeeded), `target` ends
+    as the old folder or the new one: the old is deleted only once the new one is in place.
+    """
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    try:
+        os.replace(target, old)  # a folder replaces an empty folder by rename
+        os.replace(new, target)
+    except BaseException:
+        if not os.path.lexists(target):
+            os.replace(old, target)  # put the old folder back
+        raise
+    finally:
+        if os.path.lexists(target):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one step; False where the system or file system cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM):  # flag or call not supported here
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+@functools.cache
+def _renameat2():
+    """glibc's renameat2 (Linux 3.15+, glibc 2.28+), or None."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then deliver them.
+
+    Python runs handlers in the main thread only, so replacing them there holds a signal
+    whichever thread receives it (blocking with pthread_sigmask would not: JAX's threads
+    still take it). Elsewhere signal.signal cannot be called, and nothing is held.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler not in (signal.SIG_IGN, None):  # None: set outside Python, cannot be restored
+            previous[signum] = signal.signal(signum, lambda number, _frame: received.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(received):
+            signal.raise_signal(signum)
+
+
+# --- flushing ------------------------------------------------------------------------------
 
 
 def _fsync_tree(folder: Path) -> None:
     """Flush every file under `folder` to disk, so the rename never publishes empty files."""
     for path in sorted(folder.rglob("*")) + [folder]:
         _fsync(path)
+
+
+def _fsync_quietly(folder: Path) -> None:
+    """Flush the folder's listing. The new folder is already in place and whole, so failing
+    here must not report the write as failed (some file systems cannot fsync a folder)."""
+    with contextlib.suppress(OSError):
+        _fsync(folder)
 
 
 def _fsync(path: Path) -> None:

@@ -13,7 +13,9 @@ A run trained with several seeds is saved as one model per seed, DIR/seed-<k>/.
 import dataclasses
 import hashlib
 import json
+import math
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +37,10 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 SEED_FOLDER = "seed-{}"
 REQUIRED_FIELDS = ("format", "format_version", "lstmlab_version", "seed", "config", "tensors", "sha256")
+# safetensors' dtype codes as numpy spells them, so that a message compares like with like;
+# others (F8_E4M3, ...) are shown as the file spells them
+DTYPE_NAMES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}
+DTYPE_NAMES |= {f"{k}{bits}": f"{kind}{bits}" for k, kind in (("I", "int"), ("U", "uint")) for bits in (8, 16, 32, 64)}
 
 
 # --- parameter trees as flat, named tensors ---------------------------------------------
@@ -76,38 +82,100 @@ def _to_numpy(params: dict) -> dict:
     return jax.tree_util.tree_map(np.asarray, params)
 
 
+# --- checking tensors (one set of rules for saving and loading) ---------------------------
+
+
+Shapes = dict[str, tuple[tuple[int, ...], str]]  # tensor name -> (shape, dtype)
+
+
+def _expected(config: Config, subject: str) -> Shapes:
+    """expected_tensors(config), or one error where the settings build no network at all (say
+    units 10**12 in a config.json: too many for an array's shape)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # JAX warns before it overflows: "int64 ... truncated to int32"
+            return expected_tensors(config)
+    except (OverflowError, ValueError, TypeError, MemoryError, UserWarning):
+        raise ModelFileError(
+            f"{subject}: the settings describe no network lstmlab can build (units {config.units}, "
+            f"{len(config.alphabet)} symbols: its arrays would be too large)"
+        ) from None
+
+
+def _listing(expected: Shapes) -> str:
+    return ", ".join(f"{name} {shape} {dtype}" for name, (shape, dtype) in expected.items())
+
+
+def _check_tensors(found: Shapes, expected: Shapes, subject: str, where: str) -> None:
+    """Raise ModelFileError unless `found` has exactly the `expected` tensors, shapes and dtypes.
+
+    `subject` starts the message (the file, or the model being saved); `where` says where the
+    expected shapes come from.
+    """
+    listing = _listing(expected)
+    for name in found:
+        if name not in expected:
+            raise ModelFileError(f"{subject} has an unexpected tensor {name!r}; expected only: {listing}")
+    for name, (shape, dtype) in expected.items():
+        if name not in found:
+            raise ModelFileError(f"{subject} lacks the tensor {name!r}; expected: {listing}")
+        found_shape, found_dtype = found[name]
+        if found_shape != shape:
+            raise ModelFileError(f"{subject}: tensor {name!r} has shape {found_shape}, expected {shape} (from {where})")
+        if found_dtype != dtype:
+            raise ModelFileError(f"{subject}: tensor {name!r} has dtype {found_dtype}, expected {dtype}")
+
+
+def _check_finite(tensors: dict[str, np.ndarray], subject: str) -> None:
+    """NaN or infinite weights make every prediction NaN: refuse them by name."""
+    for name, values in tensors.items():
+        bad = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
+        if bad:
+            raise ModelFileError(
+                f"{subject}: tensor {name!r} holds {bad} NaN or infinite value(s) of {np.size(values)}; "
+                "a model with them predicts nothing"
+            )
+
+
 # --- saving -----------------------------------------------------------------------------
 
 
 def save(directory: str | os.PathLike, models: Model | Sequence[Model]) -> Path:
     """Write one model to DIR, or several (one per seed) to DIR/seed-<k>/, atomically.
 
-    Everything is written into a fresh folder beside DIR and renamed into place only when
-    complete, so a crash or Ctrl-C leaves DIR as it was. An existing DIR is replaced only
-    if it is empty or holds an lstmlab model.
+    Every model's weights are checked against its settings first (names, shapes, float32,
+    finite): `save` never writes what `load` would refuse. Everything is written into a fresh
+    folder beside DIR and swapped into place only when complete, so a failure, Ctrl-C or
+    SIGTERM leaves DIR as it was. An existing DIR is replaced only if it is empty or holds an
+    lstmlab model; a DIR that is a symbolic link to such a folder is written through (the
+    link stays). Every mistake or failure raises one ModelFileError naming DIR.
     """
     models = [models] if isinstance(models, Model) else list(models)
-    if not models:
-        raise ValueError("no model to save")
     directory = Path(directory)
+    label = f"cannot save to '{directory}':"
+    if not models:
+        raise ModelFileError(f"{label} no model to save")
+    if len(models) > 1:
+        _check_seeds(models, label)
+    tensors = [_tensors_of(model, label, len(models) > 1) for model in models]
     check_target(directory)
 
     def write(folder: Path) -> None:
         if len(models) == 1:
-            _write_model(folder, models[0])
+            _write_model(folder, models[0], tensors[0])
             return
-        for model in models:
+        for model, named in zip(models, tensors, strict=True):
             sub = folder / SEED_FOLDER.format(model.seed)
             sub.mkdir()
-            _write_model(sub, model)
+            _write_model(sub, model, named)
 
-    folders.write_atomically(directory, write)
+    folders.write_atomically(directory, write, error=ModelFileError, label=label)
     return directory
 
 
 def check_target(directory: str | os.PathLike) -> Path:
     """Raise ModelFileError unless DIR may be (re)written: absent, empty, or a saved model,
-    with the folders above it folders (not files) that can be written."""
+    with the folders above it folders (not files) in which a folder can be created."""
     directory = Path(directory)
     return folders.check_target(
         directory,
@@ -116,6 +184,29 @@ def check_target(directory: str | os.PathLike) -> Path:
         kind="an lstmlab model",
         error=ModelFileError,
     )
+
+
+def _check_seeds(models: list[Model], label: str) -> None:
+    """Several models go to seed-<k>/ folders: each needs a seed of its own."""
+    seen = set()
+    for model in models:
+        if not _is_whole(model.seed):
+            raise ModelFileError(f"{label} a model's seed is {model.seed!r}; each of several models needs a seed")
+        if model.seed in seen:
+            raise ModelFileError(f"{label} two models have seed {model.seed}; each is saved in its own seed-<k>/")
+        seen.add(model.seed)
+
+
+def _tensors_of(model: Model, label: str, several: bool) -> dict[str, np.ndarray]:
+    """The model's weights as named arrays, checked against its settings."""
+    subject = f"{label} the model of seed {model.seed}" if several else f"{label} the model"
+    if not isinstance(model.params, dict):
+        raise ModelFileError(f"{subject} has weights of type {type(model.params).__name__}; expected a dict")
+    tensors = {name: np.ascontiguousarray(value) for name, value in flatten(_to_numpy(model.params)).items()}
+    found = {name: (tuple(a.shape), str(a.dtype)) for name, a in tensors.items()}
+    _check_tensors(found, _expected(model.config, subject), subject, "its settings")
+    _check_finite(tensors, subject)
+    return tensors
 
 
 def _holds_only_models(directory: Path) -> bool:
@@ -137,15 +228,16 @@ def _is_saved_model(folder: Path) -> bool:
         return False
     try:
         document = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     return isinstance(document, dict) and document.get("format") == FORMAT
 
 
-def _write_model(folder: Path, model: Model) -> None:
-    tensors = {name: np.ascontiguousarray(value) for name, value in flatten(_to_numpy(model.params)).items()}
-    weights = folder / WEIGHTS_FILE
-    safetensors.numpy.save_file(tensors, str(weights), metadata={"format": FORMAT, "format_version": "1"})
+def _write_model(folder: Path, model: Model, tensors: dict[str, np.ndarray]) -> None:
+    # Serialised in memory, then written by Python: a full disk is then an OSError with its
+    # reason, which write_atomically reports, and the checksum needs no second read.
+    data = safetensors.numpy.save(tensors, metadata={"format": FORMAT, "format_version": "1"})
+    (folder / WEIGHTS_FILE).write_bytes(data)
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -155,13 +247,9 @@ def _write_model(folder: Path, model: Model) -> None:
         "saved": "this seed" if len(model.run_seeds) <= 1 else "one model per seed, this one in its own folder",
         "config": model.config.to_dict(),
         "tensors": {name: {"shape": list(a.shape), "dtype": str(a.dtype)} for name, a in tensors.items()},
-        "sha256": _sha256(weights),
+        "sha256": hashlib.sha256(data).hexdigest(),
     }
     (folder / CONFIG_FILE).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -170,15 +258,24 @@ def _sha256(path: Path) -> str:
 def load(directory: str | os.PathLike) -> Model:
     """Rebuild the model saved in DIR, checking every tensor's name, shape and dtype.
 
-    Any problem raises ModelFileError naming the file and what was expected.
+    Any problem (a missing or unreadable file, a broken or foreign one, weights that do not fit
+    the settings or are not finite) raises one ModelFileError naming the file and what was
+    expected.
     """
     directory = Path(directory)
+    try:
+        return _load(directory)
+    except OSError as e:  # anything unforeseen the file system says (permission denied on the way, ...)
+        raise ModelFileError(f"cannot read {e.filename or directory}: {e.strerror or e}") from None
+
+
+def _load(directory: Path) -> Model:
     if not directory.exists():
         raise ModelFileError(f"no model at '{directory}': the folder does not exist")
     if not directory.is_dir():
         raise ModelFileError(f"'{directory}' is a file; give the folder that `lstmlab run … --save DIR` wrote")
     config_path = directory / CONFIG_FILE
-    if not config_path.is_file():
+    if not config_path.exists():
         seeds = sorted(p.name for p in directory.glob("seed-*") if (p / CONFIG_FILE).is_file())
         if seeds:
             choices = ", ".join(str(directory / s) for s in seeds)
@@ -189,8 +286,8 @@ def load(directory: str | os.PathLike) -> Model:
         )
     document = _read_document(config_path)
     config = _config_from(document["config"], config_path)
-    weights_path = directory / WEIGHTS_FILE
-    tensors = _read_tensors(weights_path, document, config)
+    expected = _expected(config, str(config_path))
+    tensors = _read_tensors(directory / WEIGHTS_FILE, document, expected)
     return Model(
         config=config,
         params=unflatten(tensors),
@@ -203,15 +300,24 @@ def _is_whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)  # JSON true is not a seed
 
 
+def _shown(value) -> str:
+    """A setting's value as the file spells it: true, null, Infinity; a text quoted."""
+    return repr(value) if isinstance(value, str) else json.dumps(value)
+
+
 def _read_document(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ModelFileError(f"cannot read {path}: {e}") from None
+    except OSError as e:
+        raise ModelFileError(f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise ModelFileError(f"cannot read {path}: it is not UTF-8 text ({e.reason} at byte {e.start})") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as e:
         raise ModelFileError(f"{path} is not valid JSON ({e}); expected the config lstmlab wrote") from None
+    except RecursionError:
+        raise ModelFileError(f"{path} nests too deeply to be the config lstmlab wrote") from None
     if not isinstance(document, dict):
         raise ModelFileError(f"{path} holds a JSON {type(document).__name__}; expected an object")
     for field in REQUIRED_FIELDS:
@@ -220,7 +326,7 @@ def _read_document(path: Path) -> dict:
     if document["format"] != FORMAT:
         raise ModelFileError(f"{path} has format {document['format']!r}; expected {FORMAT!r}")
     version = document["format_version"]
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    if not _is_whole(version) or version < 1:
         raise ModelFileError(f"{path} has format version {version!r}; expected a whole number 1..{FORMAT_VERSION}")
     if version > FORMAT_VERSION:
         raise ModelFileError(
@@ -245,45 +351,44 @@ def _config_from(saved, path: Path) -> Config:
             raise ModelFileError(f"{path} lacks the setting {name!r} in 'config' (expected: {', '.join(fields)})")
         value = saved[name]
         kind = (float, int) if field.type is float else field.type
-        if not isinstance(value, kind):
-            wanted = getattr(field.type, "__name__", str(field.type))
-            raise ModelFileError(f"{path}: setting {name!r} is {value!r}; expected {wanted}")
+        wanted = getattr(field.type, "__name__", str(field.type))
+        # bool is a subclass of int: JSON true must not pass for a number
+        if not isinstance(value, kind) or (isinstance(value, bool) and field.type is not bool):
+            raise ModelFileError(f"{path}: setting {name!r} is {_shown(value)}; expected {wanted}")
+        if isinstance(value, float) and not math.isfinite(value):  # json reads NaN and Infinity
+            raise ModelFileError(f"{path}: setting {name!r} is {_shown(value)}; expected a finite {wanted}")
     try:
         return Config().replace(**saved)
     except LstmlabError as e:
         raise ModelFileError(f"{path}: {e}") from None
 
 
-def _read_tensors(path: Path, document: dict, config: Config) -> dict[str, np.ndarray]:
-    expected = expected_tensors(config)
-    listing = ", ".join(f"{name} {shape} {dtype}" for name, (shape, dtype) in expected.items())
-    if not path.is_file():
-        raise ModelFileError(f"{path} is missing; expected the weights ({listing}) beside {CONFIG_FILE}")
+def _read_tensors(path: Path, document: dict, expected: Shapes) -> dict[str, np.ndarray]:
+    """Hash the raw bytes first, then parse: a file that is not the one config.json describes
+    is refused before any parser reads it."""
+    if not path.exists():
+        raise ModelFileError(f"{path} is missing; expected the weights ({_listing(expected)}) beside {CONFIG_FILE}")
     try:
         data = path.read_bytes()
-        tensors = safetensors.numpy.load(data)
     except OSError as e:
-        raise ModelFileError(f"cannot read {path}: {e}") from None
-    except safetensors.SafetensorError as e:
-        raise ModelFileError(
-            f"{path} is not a readable safetensors file ({e}); expected the tensors {listing}"
-        ) from None
+        raise ModelFileError(f"cannot read {path}: {e.strerror or e}") from None
     if hashlib.sha256(data).hexdigest() != document["sha256"]:
         raise ModelFileError(
             f"{path} does not match the checksum in {CONFIG_FILE}: the file is corrupted or was replaced"
         )
-    for name in tensors:
-        if name not in expected:
-            raise ModelFileError(f"{path} has an unexpected tensor {name!r}; expected only: {listing}")
-    for name, (shape, dtype) in expected.items():
-        if name not in tensors:
-            raise ModelFileError(f"{path} lacks the tensor {name!r}; expected: {listing}")
-        found = tensors[name]
-        if tuple(found.shape) != shape:
-            raise ModelFileError(
-                f"{path}: tensor {name!r} has shape {tuple(found.shape)}, "
-                f"expected {shape} (from the settings in {CONFIG_FILE})"
-            )
-        if str(found.dtype) != dtype:
-            raise ModelFileError(f"{path}: tensor {name!r} has dtype {found.dtype}, expected {dtype}")
+    try:
+        # safetensors checks the header and every tensor's offsets; whatever it raises for a
+        # file it cannot read (SafetensorError, or worse for a hostile header) is the same answer
+        entries = dict(safetensors.deserialize(data))
+    except Exception as e:
+        raise ModelFileError(
+            f"{path} is not a readable safetensors file ({e}); expected the tensors {_listing(expected)}"
+        ) from None
+    found = {name: (tuple(e["shape"]), DTYPE_NAMES.get(e["dtype"], e["dtype"])) for name, e in entries.items()}
+    _check_tensors(found, expected, str(path), f"the settings in {CONFIG_FILE}")
+    tensors = {
+        name: np.frombuffer(e["data"], dtype=np.dtype(found[name][1]).newbyteorder("<")).reshape(found[name][0])
+        for name, e in entries.items()
+    }
+    _check_finite(tensors, str(path))
     return tensors

@@ -220,4 +220,4 @@ def write_folder(out: Path, files: dict[str, bytes]) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
 
-    return folders.write_atomically(check_out_dir(out), write)
+    return folders.write_atomically(check_out_dir(out), write, error=ConfigError, label=f"--out {str(out)!r}:")
