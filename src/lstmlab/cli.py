@@ -309,10 +309,11 @@ def run(
     options |= dict(shuffle=shuffle, padding=padding, holdout=holdout, recurrent_activation=activation)
     config, seed_list = run_settings(experiment, seed, seeds, sequence_file, options | dict(encoding=encoding))
     from lstmlab import runtime
-    from lstmlab.results import check_save_target, run_experiment
+    from lstmlab.persist import check_target
+    from lstmlab.results import run_experiment
 
     if save_dir is not None:
-        check_save_target(save_dir)  # before training: a bad folder should not cost a training run
+        check_target(save_dir)  # before training: a bad folder should not cost a training run
     runtime.start()
     label = f"{config.experiment}: training {len(seed_list)} seeds (median)" if seed_list else config.experiment
     with progress(config.epochs, label) as on_progress:

@@ -17,14 +17,13 @@ import numpy as np
 
 from lstmlab import __version__
 from lstmlab.config import Config, changed_settings, steps_per_epoch
-from lstmlab.data import Patterns
 from lstmlab.document import Document, rounded
 from lstmlab.errors import LstmlabError, ModelFileError
 from lstmlab.evaluate import Answers
 from lstmlab.experiments import EXPERIMENTS
 from lstmlab.generation import StatefulDemonstrations, seeded_generations
 from lstmlab.model import models_of
-from lstmlab.persist import check_target, save
+from lstmlab.persist import save
 from lstmlab.runner import RunResult, run
 from lstmlab.runtime import cache_dir
 from lstmlab.stats import Distribution, distribution
@@ -93,27 +92,31 @@ class RunDocument(Document):
     versions: dict
 
 
-def prediction_rows(patterns: Patterns, answers: Answers, index: int, alphabet: str) -> tuple[PredictionRow, ...]:
-    """Seed `index`'s answer to every pattern."""
+def prediction_rows(
+    pairs: list[tuple[str, str]], answers: Answers, index: int, alphabet: str
+) -> tuple[PredictionRow, ...]:
+    """Seed `index`'s answer to every pattern; pairs: the patterns as (input, target) text."""
     best, probability = answers.predicted[index], answers.probability[index]
     return tuple(
-        PredictionRow(text, target, alphabet[best[i]], rounded(probability[i]), bool(best[i] == patterns.targets[i]))
-        for i, (text, target) in enumerate(patterns.pairs(alphabet))
+        PredictionRow(text, target, alphabet[best[i]], rounded(probability[i]), target == alphabet[best[i]])
+        for i, (text, target) in enumerate(pairs)
     )
 
 
 def seed_results(result: RunResult) -> tuple[SeedResult, ...]:
     alphabet, data = result.config.alphabet, result.dataset
     accuracies, holdout = result.accuracies, result.holdout_accuracies  # computed once, read per seed
+    train_pairs = data.train.pairs(alphabet)
+    holdout_pairs = None if data.holdout is None else data.holdout.pairs(alphabet)
     return tuple(
         SeedResult(
             seed=seed,
             accuracy=float(accuracies[index]),
             holdout_accuracy=None if holdout is None else float(holdout[index]),
-            predictions=prediction_rows(data.train, result.train_answers, index, alphabet) if detailed else None,
+            predictions=prediction_rows(train_pairs, result.train_answers, index, alphabet) if detailed else None,
             holdout_predictions=None
             if data.holdout is None or not detailed
-            else prediction_rows(data.holdout, result.holdout_answers, index, alphabet),
+            else prediction_rows(holdout_pairs, result.holdout_answers, index, alphabet),
             history=History(
                 tuple(rounded(v) for v in result.training.loss[index]),
                 tuple(rounded(v) for v in result.training.accuracy[index]),
@@ -180,11 +183,6 @@ def run_document(
 
 
 # --- a run as `lstmlab run` does it: train, keep the models safe, then explain ----------------
-
-
-def check_save_target(folder: str | os.PathLike) -> Path:
-    """Raise before training if the models could not be saved to `folder`."""
-    return check_target(folder)
 
 
 def run_experiment(
