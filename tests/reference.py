@@ -1,4 +1,4 @@
-"""An independent plain-NumPy LSTM (float64), written from the equations, for comparisons."""
+"""Independent plain-NumPy cells (float64), written from their equations, for comparisons."""
 
 import numpy as np
 
@@ -40,6 +40,74 @@ def lstm_forward(params, x, mask=None, activation="sigmoid", h0=None, c0=None):
         steps.append({"i": i, "f": f, "g": g, "o": o, "c": c, "h": h})
     logits = h @ np.asarray(params["dense"]["kernel"], np.float64) + np.asarray(params["dense"]["bias"], np.float64)
     return steps, logits
+
+
+def _dense(params, h):
+    return h @ np.asarray(params["dense"]["kernel"], np.float64) + np.asarray(params["dense"]["bias"], np.float64)
+
+
+def _masked(mask, t, new, old):
+    return new if mask is None else np.where(mask[:, t][:, None], new, old)
+
+
+def lstm1997_forward(params, x, mask=None, activation="sigmoid"):
+    """Hochreiter & Schmidhuber's cell without a forget gate: c_t = c_{t-1} + i g, h = o tanh(c).
+    Blocks i, g, o."""
+    act = sigmoid if activation == "sigmoid" else hard_sigmoid
+    W, U, b = (np.asarray(params["lstm-1997"][k], np.float64) for k in ("kernel", "recurrent_kernel", "bias"))
+    units = U.shape[0]
+    h = np.zeros((x.shape[0], units))
+    c = np.zeros_like(h)
+    steps = []
+    for t in range(x.shape[1]):
+        pre = x[:, t].astype(np.float64) @ W + h @ U + b
+        i = act(pre[:, :units])
+        g = np.tanh(pre[:, units : 2 * units])
+        o = act(pre[:, 2 * units :])
+        c_new = c + i * g
+        h_new = o * np.tanh(c_new)
+        c, h = _masked(mask, t, c_new, c), _masked(mask, t, h_new, h)
+        steps.append({"i": i, "g": g, "o": o, "c": c, "h": h})
+    return steps, _dense(params, h)
+
+
+def gru_forward(params, x, mask=None, activation="sigmoid"):
+    """Keras 3's GRU, reset_after=True (keras/src/layers/rnn/gru.py, GRUCell.call):
+    z = σ(x Wz + bz_in + h Uz + bz_rec), r likewise, g = tanh(x Wg + bg_in + r (h Ug + bg_rec)),
+    h' = z h + (1 - z) g. bias is (2, 3 units): row 0 input, row 1 recurrent."""
+    act = sigmoid if activation == "sigmoid" else hard_sigmoid
+    W, U, b = (np.asarray(params["gru"][k], np.float64) for k in ("kernel", "recurrent_kernel", "bias"))
+    units = U.shape[0]
+    h = np.zeros((x.shape[0], units))
+    steps = []
+    blocks = [slice(k * units, (k + 1) * units) for k in range(3)]
+    for t in range(x.shape[1]):
+        xt = x[:, t].astype(np.float64)
+        z = act(xt @ W[:, blocks[0]] + b[0, blocks[0]] + h @ U[:, blocks[0]] + b[1, blocks[0]])
+        r = act(xt @ W[:, blocks[1]] + b[0, blocks[1]] + h @ U[:, blocks[1]] + b[1, blocks[1]])
+        g = np.tanh(xt @ W[:, blocks[2]] + b[0, blocks[2]] + r * (h @ U[:, blocks[2]] + b[1, blocks[2]]))
+        h = _masked(mask, t, z * h + (1 - z) * g, h)
+        steps.append({"z": z, "r": r, "g": g, "h": h})
+    return steps, _dense(params, h)
+
+
+def rnn_forward(params, x, mask=None, activation="sigmoid"):
+    """Keras's SimpleRNN: h' = tanh(x W + b + h U)."""
+    W, U, b = (np.asarray(params["rnn"][k], np.float64) for k in ("kernel", "recurrent_kernel", "bias"))
+    h = np.zeros((x.shape[0], U.shape[0]))
+    steps = []
+    for t in range(x.shape[1]):
+        h = _masked(mask, t, np.tanh(x[:, t].astype(np.float64) @ W + b + h @ U), h)
+        steps.append({"h": h})
+    return steps, _dense(params, h)
+
+
+FORWARD = {
+    "lstm": lambda p, x, mask=None, activation="sigmoid": lstm_forward(p, x, mask, activation),
+    "lstm-1997": lstm1997_forward,
+    "gru": gru_forward,
+    "rnn": rnn_forward,
+}
 
 
 def cross_entropy(logits, targets):

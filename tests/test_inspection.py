@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from lstmlab import inspection
 from lstmlab.errors import DataError
 from lstmlab.heatmap import check_out_path, figure_pixels, save_heatmap
 from lstmlab.inspection import summarise
-from tests.reference import lstm_forward
+from tests.reference import FORWARD
 from tests.untrained import CYRILLIC, untrained
 
 CASES = {
@@ -24,6 +23,16 @@ CASES = {
     "zero-padded": ("variable-length", {"units": 8}, "BC", ("pad", "pad", "pad", "B", "C")),
     "masked": ("variable-length", {"units": 8, "padding": "mask"}, "BC", ("B", "C")),
     "hard-sigmoid": ("timesteps", {"recurrent_activation": "hard_sigmoid", "units": 6}, "XYZ", ("X", "Y", "Z")),
+    "lstm-1997": ("timesteps", {"cell": "lstm-1997", "units": 6}, "ABC", ("A", "B", "C")),
+    "gru": ("timesteps", {"cell": "gru", "units": 6}, "ABC", ("A", "B", "C")),
+    "gru-stateful": ("stateful", {"cell": "gru", "units": 5}, "ABCD", ("A", "B", "C", "D")),
+    "rnn": ("variable-length", {"cell": "rnn", "units": 6, "padding": "mask"}, "BC", ("B", "C")),
+}
+PANELS = {
+    "lstm": ("i", "f", "g", "o", "c", "h"),
+    "lstm-1997": ("i", "g", "o", "c", "h"),
+    "gru": ("z", "r", "g", "h"),
+    "rnn": ("h",),
 }
 
 
@@ -37,14 +46,22 @@ def traced(request):
 def test_one_column_per_step_labelled_with_what_was_read(traced):
     model, _, labels, ins = traced
     assert ins.labels == labels
-    for name in inspection.PANELS:
-        assert getattr(ins, name).shape == (len(labels), model.config.units)
+    assert ins.cell == model.config.cell and ins.panels == PANELS[ins.cell]
+    for name in ins.panels:
+        assert ins.values[name].shape == (len(labels), model.config.units)
 
 
 def test_the_gates_recombine_to_the_states(traced):
     _, _, _, ins = traced
-    np.testing.assert_allclose(ins.c, ins.f * ins.c_prev + ins.i * ins.g, atol=1e-6)
-    np.testing.assert_allclose(ins.h, ins.o * np.tanh(ins.c), atol=1e-6)
+    v = ins.values
+    if ins.cell == "lstm":
+        np.testing.assert_allclose(v["c"], v["f"] * ins.previous("c") + v["i"] * v["g"], atol=1e-6)
+    elif ins.cell == "lstm-1997":
+        np.testing.assert_allclose(v["c"], ins.previous("c") + v["i"] * v["g"], atol=1e-6)
+    elif ins.cell == "gru":
+        np.testing.assert_allclose(v["h"], v["z"] * ins.previous("h") + (1 - v["z"]) * v["g"], atol=1e-6)
+    if "c" in v:
+        np.testing.assert_allclose(v["h"], v["o"] * np.tanh(v["c"]), atol=1e-6)
 
 
 def reference_inputs(model, text: str, labels) -> np.ndarray:
@@ -62,12 +79,13 @@ def reference_inputs(model, text: str, labels) -> np.ndarray:
 def test_the_trace_matches_a_plain_numpy_lstm(traced):
     model, text, labels, ins = traced
     # A stateful model's window is one letter, so carrying the state over windows is one long sequence.
-    steps, logits = lstm_forward(
-        model.params, reference_inputs(model, text, labels), None, model.config.recurrent_activation
+    config = model.config
+    steps, logits = FORWARD[config.cell](
+        model.params, reference_inputs(model, text, labels), None, activation=config.recurrent_activation
     )
-    for name in inspection.PANELS:
+    for name in ins.panels:
         expected = np.stack([step[name][0] for step in steps])
-        np.testing.assert_allclose(getattr(ins, name), expected, rtol=1e-5, atol=2e-6, err_msg=name)
+        np.testing.assert_allclose(ins.values[name], expected, rtol=1e-5, atol=2e-6, err_msg=name)
     probs = np.exp(logits[0] - logits[0].max())
     probs /= probs.sum()
     assert ins.predicted == model.config.alphabet[int(np.argmax(probs))]
@@ -78,10 +96,12 @@ def test_the_summary_gives_mean_gates_and_the_units_that_changed_most(traced):
     _, _, labels, ins = traced
     rows = summarise(ins, top=2)
     assert [row.label for row in rows] == list(labels)
-    delta = ins.c - ins.c_prev
+    kept = "c" if "c" in ins.values else "h"
+    delta = ins.values[kept] - ins.previous(kept)
     for t, row in enumerate(rows):
-        assert row.i == pytest.approx(ins.i[t].mean()) and row.f == pytest.approx(ins.f[t].mean())
-        assert row.g == pytest.approx(ins.g[t].mean()) and row.o == pytest.approx(ins.o[t].mean())
+        assert list(row.gates) == [name for name in PANELS[ins.cell] if name not in ("c", "h")]
+        for name, mean in row.gates.items():
+            assert mean == pytest.approx(ins.values[name][t].mean())
         assert [u for u, _ in row.changes] == list(np.argsort(-np.abs(delta[t]), kind="stable")[:2])
         assert [d for _, d in row.changes] == pytest.approx(delta[t, [u for u, _ in row.changes]])
 
@@ -90,7 +110,9 @@ def test_the_json_form_holds_every_value(traced):
     _, _, labels, ins = traced
     document = json.loads(json.dumps(ins.to_json()))
     assert [step["input"] for step in document["steps"]] == list(labels)
-    assert document["steps"][-1]["h"] == pytest.approx(ins.h[-1], abs=1e-6)
+    assert document["panels"] == list(PANELS[ins.cell]) and document["cell"] == ins.cell
+    assert all(set(step) == {"input", *PANELS[ins.cell]} for step in document["steps"])
+    assert document["steps"][-1]["h"] == pytest.approx(ins.values["h"][-1], abs=1e-6)
     assert document["predicted"] == ins.predicted
 
 
@@ -111,13 +133,17 @@ def png_size(path) -> tuple[int, int]:
         ("timesteps", {}, "ABC"),
         ("stateful", {"units": 8}, "ABCDEFGHIJ"),
         ("naive", {"alphabet": "😀🐍🎉🚀"}, "🐍"),  # glyphs the font lacks: boxes, not a warning
+        ("timesteps", {"cell": "gru"}, "ABC"),
+        ("timesteps", {"cell": "rnn"}, "ABC"),
+        ("timesteps", {"cell": "lstm-1997"}, "ABC"),
     ],
 )
 def test_the_heatmap_is_a_png_of_the_expected_size(tmp_path, experiment, overrides, text):
     model = untrained(experiment, **overrides)
     ins = model.inspect(text)
     drawn = save_heatmap(ins, tmp_path / "gates.png")
-    assert png_size(Path(drawn.path)) == figure_pixels(ins.steps, model.config.units) == (drawn.width, drawn.height)
+    size = figure_pixels(ins.steps, model.config.units, len(ins.panels))
+    assert png_size(Path(drawn.path)) == size == (drawn.width, drawn.height)
 
 
 def test_the_heatmap_grows_with_steps_and_units():

@@ -45,6 +45,11 @@ class Checker:
         self.seen: set[str] = set()
 
     def check(self, value, kind: str, where: str) -> None:
+        if kind.startswith("list of (") and kind.endswith(")"):  # a list whose items are each A or B
+            assert isinstance(value, list), f"{where}: not a list"
+            for index, item in enumerate(value):
+                self.check(item, kind.removeprefix("list of (").removesuffix(")"), f"{where}[{index}]")
+            return
         problems = []
         for alternative in kind.split(" or "):
             try:
@@ -87,6 +92,12 @@ def outputs(tmp_path_factory) -> dict[str, list[dict]]:
             ["generate", root / "m", "--start", "A", "--steps", "2", "--warmup", "B"],
             ["inspect", root / "m", "AB"],
             ["inspect", root / "m", "AB", "--out", root / "gates.png"],
+            ["run", "timesteps", "--epochs", "1", "--units", "3", "--cell", "lstm-1997", "--save", root / "lstm-1997"],
+            ["inspect", root / "lstm-1997", "ABC"],
+            ["run", "timesteps", "--epochs", "1", "--units", "3", "--cell", "gru", "--save", root / "gru"],
+            ["inspect", root / "gru", "ABC"],
+            ["run", "timesteps", "--epochs", "1", "--units", "3", "--cell", "rnn", "--save", root / "rnn"],
+            ["inspect", root / "rnn", "ABC"],
             ["reproduce", "--seeds", "2", "--epochs", "1", "--experiments", "naive", "--out", root / "report"],
         ]
         documents: dict[str, list[dict]] = {}

@@ -24,6 +24,10 @@ SETTINGS = {
     "variable-length-mask": ("variable-length", {"padding": "mask", "units": 8}, "BC"),
     "hard-sigmoid-digits": ("naive", {"alphabet": "0123456789", "recurrent_activation": "hard_sigmoid"}, "7"),
     "text": ("timesteps", {"sequence": "to be or not to be", "alphabet": "tobe rn", "encoding": "onehot"}, "to "),
+    "gru-stateful": ("stateful", {"cell": "gru", "units": 5}, "ABCD"),
+    "rnn": ("timesteps", {"cell": "rnn", "units": 5}, "ABC"),
+    "lstm-1997": ("timesteps", {"cell": "lstm-1997", "units": 5}, "ABC"),
+    "forget-bias-sgd": ("timesteps", {"forget_bias": 5.0, "optimizer": "sgd", "units": 5}, "ABC"),
 }
 
 
@@ -39,7 +43,7 @@ def test_save_load_round_trip_gives_identical_predictions(tmp_path, name):
     save(tmp_path / "m", model)
     loaded = load(tmp_path / "m")
     assert loaded.config == model.config and loaded.seed == model.seed
-    for part in ("lstm", "dense"):
+    for part in (model.config.cell, "dense"):
         for leaf, value in model.params[part].items():
             np.testing.assert_array_equal(loaded.params[part][leaf], value)
             assert loaded.params[part][leaf].dtype == np.float32
@@ -605,3 +609,27 @@ def test_a_file_without_read_permission_gets_one_clear_error(saved):
 def test_a_model_without_a_seed_loads(saved):
     edit_config(saved, lambda c: c.update(seed=None))
     assert load(saved).seed is None
+
+
+@pytest.mark.parametrize("cell, tensors", [("gru", ("gru.bias", (2, 15))), ("rnn", ("rnn.kernel", (1, 5)))])
+def test_a_saved_model_records_its_cell_and_names_its_tensors_by_it(tmp_path, cell, tensors):
+    save(tmp_path / "m", untrained("timesteps", cell=cell, units=5))
+    document = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
+    assert document["config"]["cell"] == cell
+    name, shape = tensors
+    assert document["tensors"][name]["shape"] == list(shape)
+    assert load(tmp_path / "m").config.cell == cell
+
+
+def test_a_model_saved_before_cells_existed_loads_as_the_lstm_it_is(tmp_path):
+    """Models saved by earlier lstmlab have no cell, forget_bias or optimizer in config.json."""
+    model = untrained("timesteps", units=4)
+    save(tmp_path / "m", model)
+    path = tmp_path / "m" / "config.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    for name in ("cell", "forget_bias", "optimizer"):
+        del document["config"][name]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    loaded = load(tmp_path / "m")
+    assert (loaded.config.cell, loaded.config.forget_bias, loaded.config.optimizer) == ("lstm", 1.0, "adam")
+    assert loaded.predict("ABC").to_json() == model.predict("ABC").to_json()

@@ -5,18 +5,16 @@ import jax
 import numpy as np
 
 from lstmlab.config import load_config
-from lstmlab.data import input_features
 from lstmlab.model import Model
-from lstmlab.network import init_params
+from lstmlab.network import init_model
 
 CYRILLIC = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
 
 
 def untrained(experiment: str = "timesteps", seed: int = 0, **overrides) -> Model:
     config = load_config(experiment, **overrides)
-    params = init_params(jax.random.key(seed), input_features(config), config.units, len(config.alphabet))
+    params = init_model(jax.random.key(seed), config)
     # Small random biases too, so that no gate sits at exactly its initial value.
-    params["lstm"]["bias"] = params["lstm"]["bias"] + 0.3 * jax.random.normal(
-        jax.random.key(seed + 1), (4 * config.units,)
-    )
+    layer = params[config.cell]
+    layer["bias"] = layer["bias"] + 0.3 * jax.random.normal(jax.random.key(seed + 1), layer["bias"].shape)
     return Model(config, jax.tree_util.tree_map(np.asarray, params), seed=seed, run_seeds=(seed,))

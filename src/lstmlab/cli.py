@@ -239,6 +239,20 @@ def _help(text: str, setting: str) -> str:
     return f"{text} (default: the tutorial's, {TUTORIAL[setting]})."
 
 
+CellOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The recurrent cell: 'lstm' (Keras's), 'lstm-1997' (the original, no forget gate), 'gru' or 'rnn' "
+        "(Keras's SimpleRNN).",
+        show_default=False,
+    ),
+]
+ForgetBiasOption = Annotated[
+    float | None,
+    typer.Option(help=_help("The LSTM forget gate's starting bias", "forget_bias"), show_default=False),
+]
+
+
 @app.command()
 def run(
     experiment: Annotated[str, typer.Argument(help=f"One of: {', '.join(EXPERIMENTS)}.", show_default=False)],
@@ -247,6 +261,14 @@ def run(
         str | None, typer.Option(help="Samples per update, or 'all' (default: the tutorial's).")
     ] = None,
     units: Annotated[int | None, typer.Option(help="LSTM units (default: the tutorial's).")] = None,
+    cell: CellOption = None,
+    forget_bias: ForgetBiasOption = None,
+    optimizer: Annotated[
+        str | None, typer.Option(help="'adam' (Keras's default) or 'sgd' (plain gradient descent).")
+    ] = None,
+    learning_rate: Annotated[
+        float | None, typer.Option(help=_help("Learning rate", "learning_rate"), show_default=False)
+    ] = None,
     seq_length: Annotated[int | None, typer.Option(help="Window length (longest run for variable-length).")] = None,
     seed: Annotated[int | None, typer.Option(help=_help("Random seed for weights and shuffling", "seed"))] = None,
     seeds: Annotated[
@@ -299,6 +321,8 @@ def run(
 
         lstmlab run timesteps --seeds 100
 
+        lstmlab run timesteps --cell gru --seeds 20
+
         lstmlab run features --alphabet 0123456789 --json
 
         lstmlab run timesteps --save models/abc
@@ -307,6 +331,7 @@ def run(
     """
     options = dict(epochs=epochs, batch_size=batch_size, units=units, seq_length=seq_length, alphabet=alphabet)
     options |= dict(shuffle=shuffle, padding=padding, holdout=holdout, recurrent_activation=activation)
+    options |= dict(cell=cell, forget_bias=forget_bias, optimizer=optimizer, learning_rate=learning_rate)
     config, seed_list = run_settings(experiment, seed, seeds, sequence_file, options | dict(encoding=encoding))
     from lstmlab import runtime
     from lstmlab.persist import check_target
@@ -342,6 +367,8 @@ def reproduce_tutorial(
         float | None,
         typer.Option(help="Multiply each experiment's tutorial epochs by this, e.g. 0.1.", show_default=False),
     ] = None,
+    cell: CellOption = None,
+    forget_bias: ForgetBiasOption = None,
     as_json: AsJson = False,
 ) -> None:
     """Run every experiment at the tutorial's settings over many seeds and write a report.
@@ -358,13 +385,16 @@ def reproduce_tutorial(
         lstmlab reproduce --seeds 20 --out report/
 
         lstmlab reproduce --seeds 5 --epochs-scale 0.1 --experiments naive,timesteps --out /tmp/quick
+
+        lstmlab reproduce --seeds 20 --cell gru --out report-gru/
     """
     seed_list = parse_seeds(seeds)
     from lstmlab import runtime
     from lstmlab.report import reproduce
     from lstmlab.reproduction import plan
 
-    configs = plan(experiments, epochs, epochs_scale, out_dir)  # every check before any training
+    changes = {name: value for name, value in (("cell", cell), ("forget_bias", forget_bias)) if value is not None}
+    configs = plan(experiments, epochs, epochs_scale, out_dir, **changes)  # every check before any training
     runtime.start()
     with reproduce_progress(len(configs)) as (on_start, on_progress):
         document = reproduce(configs, seed_list, out_dir, on_start=on_start, on_progress=on_progress)

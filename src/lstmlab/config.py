@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import TUTORIAL, tutorial_settings
 
+CELLS = ("lstm", "lstm-1997", "gru", "rnn")  # lstmlab.cell has their equations
 RECURRENT_ACTIVATIONS = ("sigmoid", "hard_sigmoid")
+OPTIMIZERS = ("adam", "sgd")
 FRAMINGS = ("timesteps", "features")
 ENCODINGS = ("scalar", "onehot")
 PADDINGS = ("zero", "mask")
@@ -41,12 +43,15 @@ class Config:
     num_patterns: int = TUTORIAL["num_patterns"]
     padding: str = TUTORIAL["padding"]
     holdout: float = TUTORIAL["holdout"]
+    cell: str = TUTORIAL["cell"]
+    forget_bias: float = TUTORIAL["forget_bias"]  # the LSTM forget gate's starting bias
     units: int = TUTORIAL["units"]
     epochs: int = TUTORIAL["epochs"]
     batch_size: int | None = TUTORIAL["batch_size"]
     shuffle: bool = TUTORIAL["shuffle"]
     stateful: bool = TUTORIAL["stateful"]
     recurrent_activation: str = TUTORIAL["recurrent_activation"]
+    optimizer: str = TUTORIAL["optimizer"]
     learning_rate: float = TUTORIAL["learning_rate"]
     seed: int = TUTORIAL["seed"]
     data_seed: int = TUTORIAL["data_seed"]  # draws patterns and the holdout split; the tutorial's numpy seed
@@ -104,6 +109,18 @@ def validate(config: Config) -> Config:
     _choice("padding", config.padding, PADDINGS)
     _choice("data", config.data, DATA_KINDS)
     _choice("recurrent activation", config.recurrent_activation, RECURRENT_ACTIVATIONS)
+    _choice("cell", config.cell, CELLS)
+    _choice("optimizer", config.optimizer, OPTIMIZERS)
+    if isinstance(config.forget_bias, bool) or not isinstance(config.forget_bias, int | float):
+        raise ConfigError(f"forget bias must be a number, got {config.forget_bias!r}")
+    if not -100 <= config.forget_bias <= 100:  # also refuses NaN
+        raise ConfigError(f"forget bias {config.forget_bias!r} is not allowed; give a number in -100..100")
+    if config.cell != "lstm" and config.forget_bias != TUTORIAL["forget_bias"]:
+        raise ConfigError(f"forget bias applies to the lstm cell; cell {config.cell!r} has no forget gate")
+    if config.cell == "rnn" and config.recurrent_activation != TUTORIAL["recurrent_activation"]:
+        raise ConfigError(
+            f"recurrent activation {config.recurrent_activation!r} applies to gated cells; cell 'rnn' has no gates"
+        )
     for name in ("epochs", "units", "seq_length", "num_patterns"):
         _positive(name.replace("_", " "), getattr(config, name))
     if config.batch_size is not None:

@@ -10,13 +10,13 @@ from lstmlab import programs
 from lstmlab.cell import zero_state
 from lstmlab.config import Config, batch_size_of
 from lstmlab.data import Patterns, encode_inputs
-from lstmlab.network import forward
+from lstmlab.network import cell_options, forward
 
 
 def _probabilities(params: dict, x: jax.Array, mask: jax.Array, *, config: Config) -> jax.Array:
-    activation = config.recurrent_activation
+    how = cell_options(config)
     if not config.stateful:
-        logits, _ = forward(params, x, mask, zero_state((x.shape[0],), config.units), recurrent_activation=activation)
+        logits, _ = forward(params, x, mask, zero_state((x.shape[0],), config.units), **how)
         return jax.nn.softmax(logits)
 
     # A stateful model is evaluated as Keras does after reset_states(): in order, one batch
@@ -29,7 +29,7 @@ def _probabilities(params: dict, x: jax.Array, mask: jax.Array, *, config: Confi
 
     def step(state, inputs):
         x_b, mask_b = inputs
-        logits, state = forward(params, x_b, mask_b, state, recurrent_activation=activation)
+        logits, state = forward(params, x_b, mask_b, state, **how)
         return state, jax.nn.softmax(logits)
 
     shaped = (x[order].reshape(-1, batch, *x.shape[1:]), mask[order].reshape(-1, batch, *mask.shape[1:]))

@@ -22,12 +22,15 @@ TUTORIAL = {
     "num_patterns": 1000,
     "padding": "zero",
     "holdout": 0.0,
+    "cell": "lstm",  # Keras's LSTM; lstmlab also has "lstm-1997", "gru" and "rnn"
+    "forget_bias": 1.0,  # Keras's unit_forget_bias
     "units": 32,
     "epochs": 500,
     "batch_size": 1,
     "shuffle": True,  # Keras's fit() default
     "stateful": False,
     "recurrent_activation": "sigmoid",  # Keras 3's default; the tutorial's Keras 1/2 used hard_sigmoid
+    "optimizer": "adam",
     "learning_rate": 1e-3,  # Keras's Adam default
     "seed": 7,  # numpy.random.seed(7)
     "data_seed": 7,

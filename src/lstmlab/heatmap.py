@@ -1,4 +1,5 @@
-"""The gates as a picture: one heatmap panel each for i, f, g, o, c and h.
+"""The gates as a picture: one heatmap panel for each of the cell's gates and states (an
+LSTM's i, f, g, o, c, h; a GRU's z, r, g, h; ...).
 
 Rows are units, columns are time steps labelled with the symbols read. Drawn with
 matplotlib's Agg canvas directly (no pyplot: no GUI, no global figure state).
@@ -11,17 +12,24 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmlab.cell import PANEL_NAMES
 from lstmlab.errors import DataError
-from lstmlab.inspection import PANEL_NAMES, PANELS, HeatmapFile, Inspection
+from lstmlab.inspection import HeatmapFile, Inspection
 from lstmlab.render_text import shown
 
 DPI = 100
-GRID = (2, 3)  # panels: i f g / o c h
+SIGNED = ("g", "c", "h")  # drawn on a scale around 0; the gates lie in 0..1
 
 
-def figure_pixels(steps: int, units: int) -> tuple[int, int]:
+def grid(panels: int) -> tuple[int, int]:
+    """(rows, columns) of panels: an LSTM's six as i f g / o c h, a GRU's four 2 by 2."""
+    cols = {1: 1, 2: 2, 4: 2}.get(panels, 3)
+    return -(-panels // cols), cols
+
+
+def figure_pixels(steps: int, units: int, panels: int = 6) -> tuple[int, int]:
     """(width, height) in pixels of the heatmap for `steps` columns and `units` rows."""
-    rows, cols = GRID
+    rows, cols = grid(panels)
     panel_width = 150 + 22 * steps  # room for the unit labels and the colour bar, then the columns
     panel_height = 110 + 9 * units
     return cols * panel_width + 40, rows * panel_height + 70
@@ -42,22 +50,24 @@ def check_out_path(path: str | os.PathLike) -> Path:
 
 
 def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> HeatmapFile:
-    """Draw the six panels and write them as a PNG to `path`."""
+    """Draw every panel of the inspection and write them as a PNG to `path`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # matplotlib loads when there is a picture to draw
     from matplotlib.figure import Figure
 
     path = check_out_path(path)
-    width, height = figure_pixels(inspection.steps, inspection.units)
+    names = inspection.panels
+    width, height = figure_pixels(inspection.steps, inspection.units, len(names))
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    axes = figure.subplots(*GRID, squeeze=False).ravel()
-    c_limit = max(1.0, float(np.abs(inspection.c).max()))
-    for ax, name in zip(axes, PANELS, strict=True):
-        values = getattr(inspection, name).T  # (units, steps)
-        if name in ("i", "f", "o"):
+    axes = figure.subplots(*grid(len(names)), squeeze=False).ravel()
+    for ax in axes[len(names) :]:
+        ax.set_axis_off()
+    for ax, name in zip(axes, names, strict=False):
+        values = inspection.values[name].T  # (units, steps)
+        if name not in SIGNED:
             scale = {"cmap": "viridis", "vmin": 0.0, "vmax": 1.0}
         else:  # g and h lie in [-1, 1]; c is unbounded, so its scale is its own largest value
-            limit = c_limit if name == "c" else 1.0
+            limit = max(1.0, float(np.abs(values).max())) if name == "c" else 1.0
             scale = {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit}
         image = ax.imshow(values, aspect="auto", interpolation="nearest", **scale)
         ax.set_title(PANEL_NAMES[name], fontsize=10)

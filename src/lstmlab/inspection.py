@@ -1,7 +1,8 @@
-"""Inside the cell: the gates, cell state and hidden state at every step of reading a text.
+"""Inside the cell: its gates and states at every step of reading a text.
 
-The values come from `network.run_lstm`, the very scan (and `cell.lstm_step`) that training
-uses; nothing here recomputes the LSTM equations.
+Each cell shows its own: an LSTM i, f, g, o, c, h; the 1997 LSTM i, g, o, c, h; a GRU z, r, g, h;
+a plain RNN h (`cell.panels`). The values come from `network.run_cell`, the very scan (and
+`cell.cell_step`) that training uses; nothing here recomputes a cell's equations.
 
 A fixed-window model reads TEXT as one window; a features-framing model sees the window as
 one time step; a variable-length model reads TEXT pre-padded (zero-padded steps are real
@@ -15,25 +16,16 @@ from dataclasses import dataclass
 import jax
 import numpy as np
 
-from lstmlab.cell import zero_state
+from lstmlab.cell import STATES, panels, zero_state
 from lstmlab.config import Config
 from lstmlab.data import PAD
 from lstmlab.document import Document, plain, rounded
-from lstmlab.network import readout, run_lstm
+from lstmlab.network import cell_options, readout, recurrent_params, run_cell
 from lstmlab.reading import check_text, padded_window, reading_windows, window_input
 
-PANELS = ("i", "f", "g", "o", "c", "h")
-PANEL_NAMES = {
-    "i": "input gate i",
-    "f": "forget gate f",
-    "g": "candidate g",
-    "o": "output gate o",
-    "c": "cell state c",
-    "h": "hidden state h",
-}
 PAD_LABEL = "pad"
 
-_trace = jax.jit(run_lstm, static_argnames=("recurrent_activation",))
+_trace = jax.jit(run_cell, static_argnames=("cell", "recurrent_activation"))
 
 
 @dataclass(frozen=True)
@@ -45,20 +37,24 @@ class HeatmapFile:
 
 @dataclass(frozen=True, eq=False)
 class Inspection(Document):
-    """One column per time step the cell took; arrays are (steps, units), float32."""
+    """One column per time step the cell took; `values` holds each panel as (steps, units), float32."""
 
     kind = "inspection"
     input: str  # the text the model read
+    cell: str  # which cell: its panels are its own gates and states
     labels: tuple[str, ...]  # what the cell read at each step: a symbol, a whole window, or "pad"
-    i: np.ndarray
-    f: np.ndarray
-    g: np.ndarray
-    o: np.ndarray
-    c: np.ndarray
-    h: np.ndarray
+    values: dict[str, np.ndarray]  # panel name -> (steps, units), in `cell.panels(cell)` order
     predicted: str  # the model's next symbol after `input`
     probability: float
     heatmap: HeatmapFile | None = None  # where the gates were drawn, once they were
+
+    @property
+    def panels(self) -> tuple[str, ...]:
+        return tuple(self.values)
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        return tuple(name for name in self.values if name not in STATES[self.cell])
 
     @property
     def steps(self) -> int:
@@ -66,16 +62,12 @@ class Inspection(Document):
 
     @property
     def units(self) -> int:
-        return self.c.shape[1]
+        return self.values["h"].shape[1]
 
-    @property
-    def c_prev(self) -> np.ndarray:
-        """The cell state each step started from: zeros, then the previous step's."""
-        return np.concatenate([np.zeros_like(self.c[:1]), self.c[:-1]])
-
-    @property
-    def h_prev(self) -> np.ndarray:
-        return np.concatenate([np.zeros_like(self.h[:1]), self.h[:-1]])
+    def previous(self, name: str) -> np.ndarray:
+        """The state `name` (c or h) each step started from: zeros, then the previous step's."""
+        values = self.values[name]
+        return np.concatenate([np.zeros_like(values[:1]), values[:-1]])
 
     def drawn(self, heatmap: HeatmapFile) -> "Inspection":
         """The same inspection, noting where its heatmap was drawn."""
@@ -87,10 +79,12 @@ class Inspection(Document):
             "input": self.input,
             "predicted": self.predicted,
             "probability": rounded(self.probability),
+            "cell": self.cell,
             "units": self.units,
+            "panels": list(self.panels),
             "heatmap": plain(self.heatmap),
             "steps": [
-                {"input": label, **{name: [rounded(v) for v in getattr(self, name)[t]] for name in PANELS}}
+                {"input": label, **{name: [rounded(v) for v in values[t]] for name, values in self.values.items()}}
                 for t, label in enumerate(self.labels)
             ],
         }
@@ -99,18 +93,18 @@ class Inspection(Document):
 def inspect(params: dict, config: Config, text: str) -> Inspection:
     """Trace `text` through the model: gates and states at every step, and its prediction."""
     codes = check_text(text, config)
+    names = panels(config.cell)
     state = zero_state((1,), config.units)
     labels: list[str] = []
     columns = []
     for window in reading_windows(codes, config):
         inputs = padded_window(window, config)[None, :]
         x, mask = window_input(window, config)
-        state, trace = _trace(
-            params["lstm"], x, mask, state, recurrent_activation=config.recurrent_activation
-        )  # the host waits for the device here
+        state, trace = _trace(recurrent_params(params), x, mask, state, **cell_options(config))
         keep = np.asarray(mask[0])  # masked steps leave the state as it was: nothing to show
-        step_values = np.stack([*trace.gates, trace.state.c, trace.state.h])[:, :, 0, :]  # (6, time, units)
-        columns.append(np.asarray(step_values)[:, keep])
+        traced = trace.gates | trace.state._asdict()
+        step_values = np.stack([np.asarray(traced[name]) for name in names])[:, :, 0, :]  # (panels, time, units)
+        columns.append(step_values[:, keep])
         labels.extend(label for label, kept in zip(_step_labels(inputs[0], config), keep, strict=True) if kept)
     values = np.concatenate(columns, axis=1)
     # The prediction from the traced final state: no second pass through the model.
@@ -118,8 +112,9 @@ def inspect(params: dict, config: Config, text: str) -> Inspection:
     best = int(np.argmax(probs))
     return Inspection(
         text,
+        config.cell,
         tuple(labels),
-        *values,
+        dict(zip(names, values, strict=True)),
         predicted=config.alphabet[best],
         probability=float(probs[best]),
     )
@@ -135,23 +130,27 @@ def _step_labels(inputs: np.ndarray, config: Config) -> list[str]:
 @dataclass(frozen=True)
 class StepSummary:
     label: str
-    i: float  # mean over units
-    f: float
-    g: float
-    o: float
-    changes: list[tuple[int, float]]  # (unit, change of c) for the units whose c changed most
+    gates: dict[str, float]  # gate name -> mean over units
+    changes: list[tuple[int, float]]  # (unit, change of the memory) for the units whose memory changed most
+
+
+def memory(inspection: Inspection) -> str:
+    """What carries the memory: the cell state c where the cell has one, else h."""
+    return "c" if "c" in inspection.values else "h"
 
 
 def summarise(inspection: Inspection, top: int = 3) -> list[StepSummary]:
-    """Per step: mean gate openness, and the `top` units whose cell state changed most."""
-    delta = inspection.c - inspection.c_prev
+    """Per step: each gate's mean openness, and the `top` units whose memory (c, or h for a
+    cell without one) changed most."""
+    kept = memory(inspection)
+    delta = inspection.values[kept] - inspection.previous(kept)
     rows = []
     for t, label in enumerate(inspection.labels):
         most = np.argsort(-np.abs(delta[t]), kind="stable")[:top]
         rows.append(
             StepSummary(
                 label,
-                *(float(getattr(inspection, name)[t].mean()) for name in ("i", "f", "g", "o")),
+                {name: float(inspection.values[name][t].mean()) for name in inspection.gates},
                 changes=[(int(u), float(delta[t, u])) for u in most],
             )
         )

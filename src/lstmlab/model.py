@@ -20,7 +20,7 @@ class Model:
     """A trained network and the settings that made it; `lstmlab.load(DIR)` gives one."""
 
     config: Config
-    params: dict  # {"lstm": {kernel, recurrent_kernel, bias}, "dense": {kernel, bias}}, numpy arrays
+    params: dict  # {cell name: {kernel, recurrent_kernel, bias}, "dense": {kernel, bias}}, numpy arrays
     seed: int | None = None  # the seed that trained these weights
     run_seeds: tuple[int, ...] = ()  # every seed trained in the same run
 
@@ -33,7 +33,7 @@ class Model:
         return generate(self.params, self.config, start, steps, warmup=warmup)
 
     def inspect(self, text: str) -> Inspection:
-        """Gates, cell state and hidden state at every step of reading `text`."""
+        """The cell's gates and states at every step of reading `text`."""
         return inspect(self.params, self.config, text)
 
 

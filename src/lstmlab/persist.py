@@ -26,16 +26,18 @@ import safetensors.numpy
 
 from lstmlab import __version__, folders
 from lstmlab.config import Config
-from lstmlab.data import input_features
 from lstmlab.errors import LstmlabError, ModelFileError
 from lstmlab.model import Model
-from lstmlab.network import init_params
+from lstmlab.network import init_model
 
 FORMAT = "lstmlab-model"
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 SEED_FOLDER = "seed-{}"
+# Settings that lstmlab gained after format 1's first release, with the value every model
+# saved before then was trained with: those models still load, as the LSTMs they are.
+SETTINGS_ADDED_LATER = {"cell": "lstm", "forget_bias": 1.0, "optimizer": "adam"}
 REQUIRED_FIELDS = ("format", "format_version", "lstmlab_version", "seed", "config", "tensors", "sha256")
 # safetensors' dtype codes as numpy spells them, so that a message compares like with like;
 # others (F8_E4M3, ...) are shown as the file spells them
@@ -73,7 +75,7 @@ def expected_tensors(config: Config) -> dict[str, tuple[tuple[int, ...], str]]:
     """Name -> (shape, dtype) of every tensor a model with this config has, from the same
     `init_params` training uses (traced for shapes only, nothing computed)."""
     shapes = jax.eval_shape(
-        lambda: init_params(jax.random.key(0), input_features(config), config.units, len(config.alphabet))
+        lambda: init_model(jax.random.key(0), config)
     )
     return {name: (tuple(s.shape), str(s.dtype)) for name, s in flatten(shapes).items()}
 
@@ -346,6 +348,7 @@ def _config_from(saved, path: Path) -> Config:
     if not isinstance(saved, dict):
         raise ModelFileError(f"{path}: 'config' is a JSON {type(saved).__name__}; expected an object of settings")
     fields = {f.name: f for f in dataclasses.fields(Config)}
+    saved = SETTINGS_ADDED_LATER | saved  # a model saved before they existed was trained with these
     for name, field in fields.items():
         if name not in saved:
             raise ModelFileError(f"{path} lacks the setting {name!r} in 'config' (expected: {', '.join(fields)})")

@@ -17,12 +17,12 @@ from lstmlab.cell import LSTMState, zero_state
 from lstmlab.config import Config
 from lstmlab.data import PAD, Patterns, encode_inputs, encode_text
 from lstmlab.errors import DataError
-from lstmlab.network import forward
+from lstmlab.network import cell_options, forward
 
 
-@partial(jax.jit, static_argnames=("activation",))
-def _step(params, x, mask, state: LSTMState, *, activation: str):
-    logits, state = forward(params, x, mask, state, recurrent_activation=activation)
+@partial(jax.jit, static_argnames=("cell", "recurrent_activation"))
+def _step(params, x, mask, state: LSTMState, *, cell: str, recurrent_activation: str):
+    logits, state = forward(params, x, mask, state, cell=cell, recurrent_activation=recurrent_activation)
     return jax.nn.softmax(logits)[0], state
 
 
@@ -79,7 +79,7 @@ def read_window(params: dict, config: Config, codes: np.ndarray, state: LSTMStat
     if state is None or not config.stateful:
         state = zero_state((1,), config.units)
     x, mask = window_input(codes, config)
-    p, state = _step(params, jnp.asarray(x), jnp.asarray(mask), state, activation=config.recurrent_activation)
+    p, state = _step(params, jnp.asarray(x), jnp.asarray(mask), state, **cell_options(config))
     return np.asarray(p), state
 
 

@@ -37,9 +37,13 @@ def settings_line(settings: dict) -> str:
     length = settings["seq_length"]
     window = f"runs of 1..{length}" if settings["data"] == "runs" else f"window {length}"
     batch = "all" if settings["batch_size"] is None else str(settings["batch_size"])
+    cell = settings.get("cell", "lstm")
+    if cell == "lstm" and settings.get("forget_bias", 1.0) != 1.0:
+        cell = f"lstm (forget bias {settings['forget_bias']:g})"
     parts = [
         window,
         f"framing {settings['framing']}",
+        *([f"cell {cell}"] if cell != "lstm" else []),
         f"units {settings['units']}",
         f"epochs {settings['epochs']}",
         f"batch {batch}",
@@ -55,6 +59,8 @@ def settings_line(settings: dict) -> str:
         parts.append(f"encoding {settings['encoding']}")
     if settings["recurrent_activation"] != "sigmoid":
         parts.append(settings["recurrent_activation"])
+    if settings.get("optimizer", "adam") != "adam" or settings.get("learning_rate", 1e-3) != 1e-3:
+        parts.append(f"{settings.get('optimizer', 'adam')} lr {settings['learning_rate']:g}")
     return ", ".join(parts)
 
 
@@ -225,19 +231,25 @@ def _demonstration_lines(document) -> list:
 
 
 def _inspection_lines(document) -> list:
-    from lstmlab.inspection import summarise
+    from lstmlab.inspection import memory, summarise
 
     steps = document.steps
+    cell = "" if document.cell == "lstm" else f", cell {document.cell}"
     out = [
         f"{document.input} -> {shown(document.predicted)}  (p = {document.probability:.4f}); "
-        f"{steps} step{'s' if steps != 1 else ''}, {document.units} units"
+        f"{steps} step{'s' if steps != 1 else ''}, {document.units} units{cell}"
     ]
-    table = Table(box=box.SIMPLE_HEAD, caption="i, f, o: mean over units, 0 shut .. 1 open; g: mean, -1 .. 1")
-    for column in ("t", "input", "i", "f", "g", "o", "largest Δc (unit Δc)"):
-        table.add_column(column, justify="right" if column in ("t", "i", "f", "g", "o") else "left", no_wrap=True)
+    gates = document.gates
+    opening = ", ".join(name for name in gates if name != "g")
+    caption = f"{opening}: mean over units, 0 shut .. 1 open" if opening else "no gates: a plain recurrent cell"
+    caption += "; g: mean, -1 .. 1" if "g" in gates else ""
+    kept = memory(document)
+    table = Table(box=box.SIMPLE_HEAD, caption=caption)
+    for column in ("t", "input", *gates, f"largest Δ{kept} (unit Δ{kept})"):
+        table.add_column(column, justify="right" if column == "t" or column in gates else "left", no_wrap=True)
     for t, row in enumerate(summarise(document)):
         changes = " ".join(f"u{unit} {delta:+.2f}" for unit, delta in row.changes)
-        table.add_row(str(t + 1), shown(row.label), *(f"{v:.3f}" for v in (row.i, row.f, row.g, row.o)), changes)
+        table.add_row(str(t + 1), shown(row.label), *(f"{row.gates[name]:.3f}" for name in gates), changes)
     out.append(table)
     if document.heatmap is not None:
         out.append(f"Heatmap: {document.heatmap.path} ({document.heatmap.width}×{document.heatmap.height} px)")

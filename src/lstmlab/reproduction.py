@@ -80,10 +80,17 @@ def is_report_folder(folder: Path) -> bool:
 
 
 def plan(
-    names: str | None, epochs: int | None = None, epochs_scale: float | None = None, out: Path | None = None
+    names: str | None,
+    epochs: int | None = None,
+    epochs_scale: float | None = None,
+    out: Path | None = None,
+    **changes,
 ) -> list[Config]:
-    """Every check, then the configs to run. Nothing runs and nothing is written here."""
-    configs = [scaled_config(get_experiment(name), epochs, epochs_scale) for name in experiment_names(names)]
+    """Every check, then the configs to run; `changes` (say cell="gru") apply to every
+    experiment. Nothing runs and nothing is written here."""
+    configs = [
+        scaled_config(get_experiment(name), epochs, epochs_scale).replace(**changes) for name in experiment_names(names)
+    ]
     if out is not None:
         check_out_dir(out)
     return configs

@@ -22,7 +22,7 @@ from lstmlab.cell import LSTMState, zero_state
 from lstmlab.config import Config, batch_size_of, steps_per_epoch
 from lstmlab.data import Patterns, encode_inputs, input_features
 from lstmlab.errors import ConfigError
-from lstmlab.network import forward, init_params
+from lstmlab.network import cell_options, forward, init_model
 
 
 class TrainState(NamedTuple):
@@ -53,6 +53,8 @@ class Batches(NamedTuple):
 def make_optimizer(config: Config):
     import optax  # here, not at the top: a warm run loads its kept programs and never needs Optax
 
+    if config.optimizer == "sgd":  # plain gradient descent, as the 1997 paper trained
+        return optax.sgd(config.learning_rate)
     return optax.adam(config.learning_rate, b1=0.9, b2=0.999, eps=1e-7)
 
 
@@ -82,17 +84,16 @@ def make_train(config: Config, patterns: Patterns) -> Trainer:
     batch = batch_size_of(config, samples)
     n_batches = steps_per_epoch(config, samples)
     n_padded = n_batches * batch - samples
-    classes = len(config.alphabet)
     optimizer = make_optimizer(config)
-    activation = config.recurrent_activation
+    how = cell_options(config)
 
     def init(key: jax.Array) -> TrainState:
         init_key, shuffle_key = jax.random.split(key)
-        params = init_params(init_key, input_features(config), config.units, classes)
+        params = init_model(init_key, config)
         return TrainState(params, optimizer.init(params), shuffle_key, jnp.int32(0))
 
     def loss_fn(params, x, mask, y, weight, state):
-        logits, final = forward(params, x, mask, state, recurrent_activation=activation)
+        logits, final = forward(params, x, mask, state, **how)
         nll = optax.softmax_cross_entropy_with_integer_labels(logits, y)
         correct = (jnp.argmax(logits, axis=-1) == y).astype(jnp.float32)
         return jnp.sum(weight * nll) / jnp.sum(weight), (final, nll, correct)
@@ -286,9 +287,8 @@ def train(
     metrics = [_stack(jax.device_get(chunk_metrics)) for chunk_metrics in history]
     loss = np.concatenate([m.loss for m in metrics], axis=1)[: len(seeds)]
     accuracy = np.concatenate([m.accuracy for m in metrics], axis=1)[: len(seeds)]
-    features, classes = input_features(config), len(config.alphabet)
     params_tree = jax.tree_util.tree_structure(
-        jax.eval_shape(lambda: init_params(jax.random.key(0), features, config.units, classes))
+        jax.eval_shape(lambda: init_model(jax.random.key(0), config))
     )
     final = [jax.tree_util.tree_unflatten(params_tree, leaves[: params_tree.num_leaves]) for leaves in states]
     params = jax.tree_util.tree_map(lambda leaf: leaf[: len(seeds)], _stack(jax.device_get(final)))
