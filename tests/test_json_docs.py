@@ -99,6 +99,8 @@ def outputs(tmp_path_factory) -> dict[str, list[dict]]:
             ["run", "timesteps", "--epochs", "1", "--units", "3", "--cell", "rnn", "--save", root / "rnn"],
             ["inspect", root / "rnn", "ABC"],
             ["reproduce", "--seeds", "2", "--epochs", "1", "--experiments", "naive", "--out", root / "report"],
+            ["run", "long-lag", "--lag", "4", "--seeds", "2", "--budget", "400", "--forget-bias", "5"],
+            ["run", "adding", "--lag", "10", "--budget", "100", "--check-every", "50", "--cell", "rnn"],
         ]
         documents: dict[str, list[dict]] = {}
         for command in commands:

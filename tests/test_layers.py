@@ -13,16 +13,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "lstmlab"
 # Lowest first: settings and data, the network, training, evaluation and asking a model,
 # documents, rendering, the command line. A module may import its own layer and those below.
 LAYERS = [
-    {"errors", "experiments", "document"},
+    {"errors", "experiments", "paper", "document"},
     {"config", "seeds"},
-    {"data"},
+    {"data", "tasks"},
     {"cell"},
     {"network"},
-    {"runtime", "programs", "training"},
+    {"runtime", "programs", "training", "until_solved"},
     {"evaluate", "runner", "stats", "reading"},
     {"prediction", "generation", "inspection", "model", "folders", "persist"},
-    {"results", "reproduction", "catalogue"},
-    {"render_text", "figures", "heatmap"},
+    {"results", "reproduction", "catalogue", "task_results"},
+    {"render_text", "render_tasks", "figures", "heatmap"},
     {"report"},
     {"cli"},
 ]

@@ -1,10 +1,12 @@
-"""What `lstmlab list` shows: the tutorial's experiments as one document (no JAX needed)."""
+"""What `lstmlab list` shows: the tutorial's experiments and the 1997 paper's long-time-lag
+tasks as one document (no JAX needed)."""
 
 from dataclasses import dataclass
 
-from lstmlab.config import load_config
+from lstmlab.config import load_config, load_task_config
 from lstmlab.document import Document
 from lstmlab.experiments import EXPERIMENTS
+from lstmlab.paper import CITATION, DIFFERENCES, PAPER_TASKS
 
 KERAS_ERA = (
     "The tutorial's figures came from Keras 1/2, whose LSTM used hard_sigmoid as its recurrent activation; "
@@ -22,10 +24,31 @@ class ExperimentEntry:
 
 
 @dataclass(frozen=True)
+class PaperEntry:
+    citation: str
+    experiment: str
+    result: str
+    sequences: int
+    solved: str
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    name: str
+    summary: str
+    definition: str
+    criterion: str
+    settings: dict  # every setting, as `lstmlab run NAME` uses them (the fields of TaskConfig)
+    paper: PaperEntry
+
+
+@dataclass(frozen=True)
 class ExperimentList(Document):
     kind = "experiments"
     experiments: tuple[ExperimentEntry, ...]
     note: str
+    tasks: tuple[TaskEntry, ...]
+    tasks_note: str
 
 
 def experiment_list() -> ExperimentList:
@@ -37,4 +60,16 @@ def experiment_list() -> ExperimentList:
             for e in EXPERIMENTS.values()
         ),
         KERAS_ERA,
+        tuple(
+            TaskEntry(
+                t.name,
+                t.summary,
+                t.definition,
+                t.criterion,
+                load_task_config(t.name).to_dict(),
+                PaperEntry(CITATION, t.experiment, t.paper_result, t.paper_sequences, t.paper_solved),
+            )
+            for t in PAPER_TASKS.values()
+        ),
+        DIFFERENCES,
     )

@@ -20,6 +20,7 @@ from lstmlab import __version__
 from lstmlab.config import load_config
 from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.experiments import EXPERIMENTS, TUTORIAL, get_experiment
+from lstmlab.paper import PAPER_TASKS
 from lstmlab.seeds import parse_seeds
 
 
@@ -255,7 +256,14 @@ ForgetBiasOption = Annotated[
 
 @app.command()
 def run(
-    experiment: Annotated[str, typer.Argument(help=f"One of: {', '.join(EXPERIMENTS)}.", show_default=False)],
+    experiment: Annotated[
+        str,
+        typer.Argument(
+            help=f"One of the tutorial's: {', '.join(EXPERIMENTS)}; or of the 1997 paper's tasks: "
+            f"{', '.join(PAPER_TASKS)}.",
+            show_default=False,
+        ),
+    ],
     epochs: Annotated[int | None, typer.Option(help="Training epochs (default: the tutorial's).")] = None,
     batch_size: Annotated[
         str | None, typer.Option(help="Samples per update, or 'all' (default: the tutorial's).")
@@ -306,6 +314,16 @@ def run(
         Path | None,
         typer.Option("--save", help="Save the trained model to this folder (config.json + model.safetensors)."),
     ] = None,
+    lag: Annotated[
+        int | None, typer.Option(help="A paper task's time lag: p for long-lag, T for adding and temporal-order.")
+    ] = None,
+    budget: Annotated[
+        int | None,
+        typer.Option(help="A paper task's most training sequences per seed (default: ten times the paper's mean)."),
+    ] = None,
+    check_every: Annotated[
+        int | None, typer.Option(help="A paper task: training sequences between checks on held-out sequences.")
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Train one experiment at the tutorial's settings (or yours) and show what it learned.
@@ -328,7 +346,27 @@ def run(
         lstmlab run timesteps --save models/abc
 
         lstmlab run timesteps --sequence-file poem.txt --holdout 0.2 --save models/poem
+
+        lstmlab run adding --forget-bias 5 --seeds 10 --budget 150000
     """
+    common = dict(cell=cell, forget_bias=forget_bias, optimizer=optimizer, learning_rate=learning_rate, units=units)
+    common |= dict(recurrent_activation=activation)
+    if experiment not in EXPERIMENTS and experiment not in PAPER_TASKS:
+        raise ConfigError(
+            f"unknown experiment {experiment!r}; choose one of: {', '.join(EXPERIMENTS)}; "
+            f"or one of the 1997 paper's tasks: {', '.join(PAPER_TASKS)}"
+        )
+    if experiment in PAPER_TASKS:
+        tutorial_only = dict(epochs=epochs, seq_length=seq_length, alphabet=alphabet, shuffle=shuffle, padding=padding)
+        tutorial_only |= dict(holdout=holdout, sequence_file=sequence_file, encoding=encoding, save=save_dir)
+        task_options = dict(lag=lag, budget=budget, check_every=check_every, batch_size=batch_size)
+        return run_paper_task(experiment, seed, seeds, common | task_options, tutorial_only, as_json)
+    for name, value in dict(lag=lag, budget=budget, check_every=check_every).items():
+        if value is not None:
+            raise ConfigError(
+                f"--{name.replace('_', '-')} applies to the 1997 paper's tasks ({', '.join(PAPER_TASKS)}), "
+                f"not to the tutorial's {experiment!r}"
+            )
     options = dict(epochs=epochs, batch_size=batch_size, units=units, seq_length=seq_length, alphabet=alphabet)
     options |= dict(shuffle=shuffle, padding=padding, holdout=holdout, recurrent_activation=activation)
     options |= dict(cell=cell, forget_bias=forget_bias, optimizer=optimizer, learning_rate=learning_rate)
@@ -344,6 +382,42 @@ def run(
     with progress(config.epochs, label) as on_progress:
         document = run_experiment(config, seed_list, save_to=save_dir, on_progress=on_progress)
     show(document, as_json)
+
+
+def run_paper_task(name: str, seed, seeds, options: dict, tutorial_only: dict, as_json: bool) -> None:
+    """`lstmlab run TASK`: train until solved over the seeds, and show the outcome."""
+    from lstmlab.config import load_task_config
+
+    for option, value in tutorial_only.items():
+        if value is not None:
+            raise ConfigError(
+                f"--{option.replace('_', '-')} applies to the tutorial's experiments, not to the task {name!r} "
+                "(it trains until solved or --budget runs out)"
+            )
+    if seeds is not None and seed is not None:
+        raise ConfigError("give --seed (one model) or --seeds (many), not both")
+    if options.get("batch_size") is not None:
+        options["batch_size"] = _batch_size(options["batch_size"])
+        if options["batch_size"] is None:
+            raise ConfigError("batch size 'all' is not allowed for a task (its sequences never run out); give a number")
+    config = load_task_config(name, **{k: v for k, v in options.items() if v is not None} | _seed(seed))
+    seed_list = parse_seeds(seeds) if seeds is not None else [config.seed]
+    from lstmlab import runtime
+    from lstmlab.task_results import run_task
+
+    runtime.start()
+    with task_progress(config, len(seed_list)) as on_progress:
+        document = run_task(config, seed_list, on_progress)
+    show(document, as_json)
+
+
+@contextmanager
+def task_progress(config, seeds: int):
+    """A bar of training sequences per seed, with the seeds solved so far."""
+    bar = _progress_bar("{task.description}", "sequences  solved {task.fields[solved]}")
+    with bar:
+        task = bar.add_task(f"{config.task}: {seeds} seed{'s' if seeds != 1 else ''}", total=config.budget, solved=0)
+        yield lambda done, solved: bar.update(task, completed=done, solved=f"{int(solved.sum())}/{len(solved)}")
 
 
 # --- reproduce: every experiment over many seeds, and a report -------------------------------

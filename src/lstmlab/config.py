@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import TUTORIAL, tutorial_settings
+from lstmlab.paper import get_task
 
 CELLS = ("lstm", "lstm-1997", "gru", "rnn")  # lstmlab.cell has their equations
 RECURRENT_ACTIVATIONS = ("sigmoid", "hard_sigmoid")
@@ -109,18 +110,7 @@ def validate(config: Config) -> Config:
     _choice("padding", config.padding, PADDINGS)
     _choice("data", config.data, DATA_KINDS)
     _choice("recurrent activation", config.recurrent_activation, RECURRENT_ACTIVATIONS)
-    _choice("cell", config.cell, CELLS)
-    _choice("optimizer", config.optimizer, OPTIMIZERS)
-    if isinstance(config.forget_bias, bool) or not isinstance(config.forget_bias, int | float):
-        raise ConfigError(f"forget bias must be a number, got {config.forget_bias!r}")
-    if not -100 <= config.forget_bias <= 100:  # also refuses NaN
-        raise ConfigError(f"forget bias {config.forget_bias!r} is not allowed; give a number in -100..100")
-    if config.cell != "lstm" and config.forget_bias != TUTORIAL["forget_bias"]:
-        raise ConfigError(f"forget bias applies to the lstm cell; cell {config.cell!r} has no forget gate")
-    if config.cell == "rnn" and config.recurrent_activation != TUTORIAL["recurrent_activation"]:
-        raise ConfigError(
-            f"recurrent activation {config.recurrent_activation!r} applies to gated cells; cell 'rnn' has no gates"
-        )
+    _check_cell(config)
     for name in ("epochs", "units", "seq_length", "num_patterns"):
         _positive(name.replace("_", " "), getattr(config, name))
     if config.batch_size is not None:
@@ -151,9 +141,25 @@ def validate(config: Config) -> Config:
             raise ConfigError(f"{name} must be a whole number in 0..{top}, got {value!r}")
     if not 0.0 <= config.holdout < 1.0:
         raise ConfigError(f"holdout {config.holdout!r} must be a fraction in [0, 1)")
-    if not config.learning_rate > 0:
-        raise ConfigError(f"learning rate must be positive, got {config.learning_rate!r}")
     return config
+
+
+def _check_cell(config) -> None:
+    """The settings of the cell and its training, shared by a Config and a TaskConfig."""
+    _choice("cell", config.cell, CELLS)
+    _choice("optimizer", config.optimizer, OPTIMIZERS)
+    if isinstance(config.forget_bias, bool) or not isinstance(config.forget_bias, int | float):
+        raise ConfigError(f"forget bias must be a number, got {config.forget_bias!r}")
+    if not -100 <= config.forget_bias <= 100:  # also refuses NaN
+        raise ConfigError(f"forget bias {config.forget_bias!r} is not allowed; give a number in -100..100")
+    if config.cell != "lstm" and config.forget_bias != TUTORIAL["forget_bias"]:
+        raise ConfigError(f"forget bias applies to the lstm cell; cell {config.cell!r} has no forget gate")
+    if config.cell == "rnn" and config.recurrent_activation != TUTORIAL["recurrent_activation"]:
+        raise ConfigError(
+            f"recurrent activation {config.recurrent_activation!r} applies to gated cells; cell 'rnn' has no gates"
+        )
+    if not config.learning_rate > 0 or config.learning_rate == float("inf"):
+        raise ConfigError(f"learning rate must be positive, got {config.learning_rate!r}")
 
 
 def validate_alphabet(alphabet: str) -> str:
@@ -170,3 +176,81 @@ def validate_alphabet(alphabet: str) -> str:
     if len(alphabet) < 2:
         raise ConfigError(f"the alphabet {alphabet!r} has one symbol; give at least 2 distinct symbols")
     return alphabet
+
+
+# --- the long-time-lag tasks of the 1997 paper -----------------------------------------------
+
+TASK_UNITS = 8  # small, as the paper's networks were (its adding net: 2 blocks of 2 cells)
+BUDGET_TIMES_PAPER = 10  # default budget: ten times the paper's mean sequences to solve
+MAX_BUDGET = 100_000_000
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Everything that decides how one of the paper's tasks is trained: online (`batch_size`
+    sequences per update), checked on held-out sequences every `check_every` sequences,
+    until solved or `budget` training sequences have been seen."""
+
+    task: str
+    lag: int | None  # p or T; None for a task without one (embedded-reber)
+    cell: str = TUTORIAL["cell"]
+    forget_bias: float = TUTORIAL["forget_bias"]
+    units: int = TASK_UNITS
+    recurrent_activation: str = TUTORIAL["recurrent_activation"]
+    optimizer: str = TUTORIAL["optimizer"]
+    learning_rate: float = TUTORIAL["learning_rate"]
+    batch_size: int = 1
+    budget: int = 0  # 0 is replaced by BUDGET_TIMES_PAPER times the paper's figure
+    check_every: int = 0  # 0 is replaced by the task's own
+    seed: int = TUTORIAL["seed"]
+
+    def __post_init__(self):
+        validate_task(self)
+
+    def replace(self, **overrides) -> "TaskConfig":
+        known = {f.name for f in dataclasses.fields(self)}
+        for name in overrides:
+            if name not in known:
+                raise ConfigError(f"unknown setting {name!r}; allowed: {', '.join(sorted(known))}")
+        return dataclasses.replace(self, **overrides)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def load_task_config(name: str, **overrides) -> TaskConfig:
+    """Task `name` at lstmlab's defaults for it, with `overrides` applied and checked."""
+    task = get_task(name)
+    defaults = {"lag": task.default_lag, "check_every": task.check_every}
+    given = {k: v for k, v in overrides.items() if v is not None}
+    settings = defaults | given
+    if "budget" not in given:
+        settings["budget"] = BUDGET_TIMES_PAPER * task.paper_sequences
+    return TaskConfig(task=name, **settings)
+
+
+def validate_task(config: TaskConfig) -> TaskConfig:
+    task = get_task(config.task)
+    _choice("recurrent activation", config.recurrent_activation, RECURRENT_ACTIVATIONS)
+    if task.default_lag is None and config.lag is not None:
+        raise ConfigError(f"task {config.task!r} has no lag: its strings' lengths come from its grammar")
+    if task.default_lag is not None:
+        _positive("lag", config.lag)
+        if not task.min_lag <= config.lag <= 10_000:
+            raise ConfigError(f"lag {config.lag} is not allowed for {config.task!r}; allowed: {task.min_lag}..10000")
+    for name in ("units", "batch_size", "budget", "check_every"):
+        _positive(name.replace("_", " "), getattr(config, name))
+    if config.units > MAX_UNITS:
+        raise ConfigError(f"units {config.units} is too many; allowed: 1..{MAX_UNITS}")
+    if config.budget > MAX_BUDGET:
+        raise ConfigError(f"budget {config.budget:,} is too large; allowed: 1..{MAX_BUDGET:,} training sequences")
+    if config.check_every > config.budget:
+        raise ConfigError(f"check every {config.check_every:,} sequences is more than the budget {config.budget:,}")
+    if config.check_every % config.batch_size:
+        raise ConfigError(
+            f"check every {config.check_every} sequences is not a whole number of batches of {config.batch_size}"
+        )
+    _check_cell(config)
+    if isinstance(config.seed, bool) or not isinstance(config.seed, int) or not 0 <= config.seed <= MAX_SEED:
+        raise ConfigError(f"seed must be a whole number in 0..{MAX_SEED}, got {config.seed!r}")
+    return config

@@ -11,6 +11,7 @@ from rich import box
 from rich.table import Table
 
 from lstmlab.document import Document
+from lstmlab.render_tasks import TASK_RENDERERS, task_list_lines
 
 if TYPE_CHECKING:  # only for the annotations: `lstmlab list` should not pay for numpy
     from lstmlab.stats import Bin, Distribution, PatternHits, Summary
@@ -153,7 +154,7 @@ def _list_lines(document) -> list:
     for e in document.experiments:
         note = f"{e.tutorial_accuracy * 100:.2f}%" + (f"\n{e.tutorial_note}" if e.tutorial_note else "")
         table.add_row(e.name, e.description, settings_line(e.settings), note)
-    return [table, document.note]
+    return [table, document.note, "", *task_list_lines(document.tasks), document.tasks_note]
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -317,4 +318,5 @@ RENDERERS = {
     "stateful-demonstrations": _demonstration_lines,
     "inspection": _inspection_lines,
     "reproduction": _reproduction_lines,
+    **TASK_RENDERERS,
 }
