@@ -155,7 +155,7 @@ def test_the_heatmap_grows_with_steps_and_units():
     "name, message",
     [
         ("missing/gates.png", "the folder '.*missing' does not exist"),
-        ("gates.jpg", "the heatmap is a PNG image; give a file name ending in .png"),
+        ("gates.jpg", "the picture is written as PNG; give a file name ending in .png"),
     ],
 )
 def test_a_heatmap_path_that_cannot_be_written_is_refused(tmp_path, name, message):

@@ -21,9 +21,9 @@ LAYERS = [
     {"runtime", "programs", "training", "until_solved"},
     {"evaluate", "runner", "stats", "reading"},
     {"prediction", "generation", "inspection", "model", "folders", "persist"},
-    {"results", "reproduction", "catalogue", "task_results"},
+    {"results", "reproduction", "catalogue", "task_results", "comparison", "gradient_flow"},
     {"render_text", "render_tasks", "figures", "heatmap"},
-    {"report"},
+    {"report", "compare_report"},
     {"cli"},
 ]
 LAYER = {name: index for index, names in enumerate(LAYERS) for name in names}

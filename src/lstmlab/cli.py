@@ -5,6 +5,7 @@ Starting it loads Typer and the settings modules only; JAX loads in the commands
 compute, matplotlib in those that draw (hence the imports inside the command functions).
 """
 
+import dataclasses
 import json
 import os
 import signal
@@ -489,6 +490,135 @@ def reproduce_progress(experiments: int):
 
         yield on_start, lambda done, metrics: bar.update(current, completed=done)
         bar.update(overall, completed=experiments)
+
+
+# --- compare: every cell at every lag of a paper task --------------------------------------------
+
+
+@app.command("compare")
+def compare_cells(
+    task: Annotated[str, typer.Argument(help=f"One of the 1997 paper's tasks: {', '.join(PAPER_TASKS)}.")],
+    cells: Annotated[
+        str,
+        typer.Option(help="Cells, comma-separated; 'lstm:B' is an LSTM with forget bias B."),
+    ] = "lstm,lstm:5,lstm-1997,gru,rnn",
+    lags: Annotated[
+        str | None, typer.Option(help="Lags, comma-separated (default: 10,20,50,100).", show_default=False)
+    ] = None,
+    seeds: Annotated[str, typer.Option(help="Seeds per cell and lag: a count N (1..N), a list or a range.")] = "10",
+    budget: Annotated[
+        int | None,
+        typer.Option(
+            help="Most training sequences per seed (default: ten times the paper's mean).", show_default=False
+        ),
+    ] = None,
+    check_every: Annotated[
+        int | None, typer.Option(help="Training sequences between checks (default: the task's).", show_default=False)
+    ] = None,
+    units: Annotated[int | None, typer.Option(help="Units of every cell (default: 8).", show_default=False)] = None,
+    optimizer: Annotated[str | None, typer.Option(help="'adam' (default) or 'sgd'.", show_default=False)] = None,
+    learning_rate: Annotated[
+        float | None, typer.Option(help="Learning rate (default: 0.001).", show_default=False)
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Report folder: made, or a previous report there replaced whole.")
+    ] = Path("compare"),
+    as_json: AsJson = False,
+) -> None:
+    """Every cell at every lag of one of the paper's tasks, over many seeds, and a report.
+
+    Each (cell, lag) trains its seeds side by side until each solves the task or the budget
+    runs out. Writes DIR/report.md, DIR/report.html (self-contained), DIR/results.json and
+    DIR/figures/: the share of seeds that solved the task against the lag, a line per cell,
+    and the median training sequences they needed, beside the paper's figure.
+
+    Examples:
+
+        lstmlab compare adding --lags 10,20,50,100 --seeds 10 --out compare-adding
+
+        lstmlab compare long-lag --cells lstm,lstm:5,lstm-1997,gru,rnn --lags 10,50,100 --seeds 5
+
+        lstmlab compare embedded-reber --cells lstm,gru --seeds 4 --budget 20000
+    """
+    from lstmlab.comparison import parse_cells, parse_lags, plan_jobs
+    from lstmlab.paper import get_task
+    from lstmlab.reproduction import check_out_dir
+
+    get_task(task)
+    seed_list = parse_seeds(seeds)
+    settings = dict(budget=budget, check_every=check_every, units=units, optimizer=optimizer)
+    settings |= dict(learning_rate=learning_rate)
+    jobs = plan_jobs(task, parse_cells(cells), parse_lags(lags, task), seed_list, **settings)
+    check_out_dir(out_dir)  # every check before any training
+    from lstmlab import runtime
+    from lstmlab.compare_report import compare
+
+    runtime.start()
+    bar = _progress_bar("{task.description}", "jobs")
+    with bar:
+        overall = bar.add_task(f"{task}: cells × lags", total=len(jobs))
+        document = compare(jobs, seed_list, out_dir, on_done=lambda index, _: bar.update(overall, completed=index + 1))
+    show(document, as_json)
+
+
+@app.command("gradients")
+def gradients(
+    task: Annotated[
+        str, typer.Argument(help="A paper task answered at its last step: long-lag, adding, temporal-order.")
+    ],
+    cell: Annotated[
+        str, typer.Option(help="Cells, comma-separated; 'lstm:B' is an LSTM with forget bias B.")
+    ] = "lstm,rnn",
+    seeds: Annotated[str, typer.Option(help="Seeds: a count N (1..N), a list or a range.")] = "5",
+    lag: Annotated[int | None, typer.Option(help="The task's lag (default: 100).", show_default=False)] = None,
+    budget: Annotated[
+        int | None,
+        typer.Option(
+            help="Training sequences per seed before measuring (default: the paper's mean).", show_default=False
+        ),
+    ] = None,
+    untrained: Annotated[bool, typer.Option("--untrained", help="Only the untrained models (no training).")] = False,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Draw the gradients as a PNG here.", show_default=False)
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """The vanishing gradient: how much of the last step's error reaches k steps back.
+
+    For each distance k, the norm of the gradient of the last step's loss with respect to
+    the hidden state (and the input) k steps earlier, averaged over held-out sequences;
+    median and spread over seeds, for untrained models and for models trained on the task.
+
+    Examples:
+
+        lstmlab gradients adding --cell lstm,lstm:5,lstm-1997,gru,rnn --untrained --out gradients.png
+
+        lstmlab gradients long-lag --cell lstm,rnn --seeds 5 --lag 50 --out long-lag.png --json
+    """
+    from lstmlab.comparison import parse_cells
+    from lstmlab.heatmap import check_out_path, write_png
+    from lstmlab.paper import ANSWERED_AT_THE_END
+
+    if task not in ANSWERED_AT_THE_END:
+        raise ConfigError(
+            f"gradients needs a task answered at its last step; choose one of: {', '.join(ANSWERED_AT_THE_END)}"
+        )
+    cells = parse_cells(cell)
+    seed_list = parse_seeds(seeds)
+    if out_file is not None:
+        check_out_path(out_file)
+    from lstmlab import runtime
+    from lstmlab.gradient_flow import measure
+
+    runtime.start()
+    document = measure(task, cells, seed_list, lag=lag, budget=budget, untrained_only=untrained)
+    if out_file is not None:
+        from lstmlab.figures import gradients_figure
+
+        picture = gradients_figure(document)
+        write_png(out_file, lambda file: file.write(picture))
+        document = dataclasses.replace(document, figure=str(out_file))
+    show(document, as_json)
 
 
 # --- saved models: predict, generate, inspect ---------------------------------------------

@@ -226,6 +226,8 @@ def load_task_config(name: str, **overrides) -> TaskConfig:
     settings = defaults | given
     if "budget" not in given:
         settings["budget"] = BUDGET_TIMES_PAPER * task.paper_sequences
+    elif "check_every" not in given and isinstance(given["budget"], int) and 0 < given["budget"] < task.check_every:
+        settings["check_every"] = given["budget"]  # a budget smaller than the task's checks: check once, at its end
     return TaskConfig(task=name, **settings)
 
 

@@ -37,3 +37,8 @@ def plain(value):
 def rounded(value: float, digits: int = 6) -> float:
     """A float as the documents show it: `digits` decimals, enough for a probability."""
     return round(float(value), digits)
+
+
+def significant(value: float, digits: int = 4) -> float:
+    """A float to `digits` significant digits: for values that span many powers of ten."""
+    return float(f"{float(value):.{digits}g}")

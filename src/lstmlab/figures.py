@@ -106,3 +106,108 @@ def overview_figure(rows: list[tuple[str, np.ndarray, float]]) -> bytes:
     axes.set_xlabel("accuracy on the training patterns (%) over seeds")
     axes.legend(loc="lower left", frameon=False)
     return png_bytes(figure)
+
+
+# --- compare: each cell against the lag ------------------------------------------------------
+
+CELL_COLOURS = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
+
+
+def solved_figure(document) -> bytes:
+    """The headline: the share of seeds that solved the task, against the lag, a line per cell
+    (a bar per cell when the task has no lag)."""
+    figure = Figure(figsize=(6.4, 3.8), layout="constrained")
+    axes = figure.add_subplot()
+    seeds = len(document.seeds)
+    if document.lags == (None,):
+        shares = [document.row(cell, None).outcome.solved_share for cell in document.cells]
+        axes.bar(document.cells, shares, color=CELL_COLOURS[: len(shares)])
+    else:
+        for index, cell in enumerate(document.cells):
+            shares = [document.row(cell, lag).outcome.solved_share for lag in document.lags]
+            axes.plot(document.lags, shares, "o-", color=CELL_COLOURS[index % len(CELL_COLOURS)], label=cell)
+        axes.set_xscale("log")
+        axes.set_xticks(document.lags, [str(lag) for lag in document.lags])
+        axes.xaxis.set_minor_formatter(NullFormatter())
+        axes.set_xlabel("lag (time steps the task's memory must span)")
+        axes.legend(title="cell", fontsize=8)
+    axes.set_ylim(-0.04, 1.04)
+    axes.set_ylabel(f"seeds that solved it (of {seeds})")
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f}%"))
+    axes.grid(alpha=0.3)
+    axes.set_title(f"{document.task}: which cells learn across which lag", fontsize=11)
+    return png_bytes(figure)
+
+
+def sequences_figure(document) -> bytes:
+    """Median training sequences to solve, against the lag, for the seeds that solved it; the
+    paper's mean marked at the paper's lag."""
+    figure = Figure(figsize=(6.4, 3.8), layout="constrained")
+    axes = figure.add_subplot()
+    lags = document.lags
+    positions = list(range(len(document.cells))) if lags == (None,) else None
+    for index, cell in enumerate(document.cells):
+        colour = CELL_COLOURS[index % len(CELL_COLOURS)]
+        if positions is not None:
+            median = document.row(cell, None).outcome.median_sequences
+            if median is not None:
+                axes.bar(index, median, color=colour)
+            continue
+        points = [(lag, document.row(cell, lag).outcome.median_sequences) for lag in lags]
+        points = [(lag, m) for lag, m in points if m is not None]
+        if points:
+            axes.plot(*zip(*points, strict=True), "o-", color=colour, label=cell)
+    paper = document.paper
+    if positions is not None:
+        axes.axhline(paper.sequences, color=TUTORIAL, linestyle="--", label="the paper's LSTM (mean)")
+        axes.set_xticks(positions, document.cells)
+    else:
+        paper_lag = 100
+        axes.plot([paper_lag], [paper.sequences], "*", color=TUTORIAL, markersize=14, label="the paper's LSTM (mean)")
+        axes.set_xscale("log")
+        axes.set_xticks(lags, [str(lag) for lag in lags])
+        axes.xaxis.set_minor_formatter(NullFormatter())
+        axes.set_xlabel("lag")
+    axes.set_yscale("log")
+    axes.yaxis.set_major_locator(LogLocator())
+    axes.set_ylabel("training sequences to solve (median)")
+    axes.legend(fontsize=8)
+    axes.grid(alpha=0.3, which="both")
+    axes.set_title(f"{document.task}: how long the solving seeds took", fontsize=11)
+    return png_bytes(figure)
+
+
+# --- gradients: the vanishing gradient -------------------------------------------------------
+
+
+def gradients_figure(document) -> bytes:
+    """|dL/dh| and |dL/dx| against the distance back from the last step, log scale: a line
+    per cell (solid: trained, dashed: untrained), shaded between the seeds' 10th and 90th
+    percentiles."""
+    figure = Figure(figsize=(10, 4), layout="constrained")
+    panels = figure.subplots(1, 2, sharex=True)
+    cells = list(dict.fromkeys(curve.cell for curve in document.curves))
+    for axes, part, title in zip(panels, ("hidden", "input"), ("hidden state h", "input x"), strict=True):
+        for curve in document.curves:
+            band = getattr(curve, part)
+            distance = np.arange(len(band.median))
+            colour = CELL_COLOURS[cells.index(curve.cell) % len(CELL_COLOURS)]
+            state = f"trained, {curve.solved}/{len(document.seeds)} solved" if curve.trained else "untrained"
+            style = "-" if curve.trained else "--"
+            # A log axis cannot show 0: where a gradient vanished below float32's range the line stops.
+            shown = [np.where(np.asarray(v) > 0, v, np.nan) for v in (band.median, band.low, band.high)]
+            axes.plot(distance, shown[0], style, color=colour, label=f"{curve.cell} ({state})")
+            axes.fill_between(distance, shown[1], shown[2], color=colour, alpha=0.12)
+        axes.set_yscale("log")
+        axes.set_xlabel("k: steps before the last")
+        axes.set_ylabel(f"|dL/d{part[0] if part == 'hidden' else 'x'}| k steps back (median over seeds)")
+        axes.set_title(f"gradient reaching the {title}", fontsize=10)
+        axes.grid(alpha=0.3, which="major")
+    panels[0].legend(fontsize=7)
+    lag = f" (lag {document.lag})" if document.lag is not None else ""
+    figure.suptitle(
+        f"{document.task}{lag}: how much of the last step's error reaches k steps back "
+        "(a line that stops: below float32's range)",
+        fontsize=11,
+    )
+    return png_bytes(figure)

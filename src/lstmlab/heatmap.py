@@ -8,7 +8,9 @@ matplotlib's Agg canvas directly (no pyplot: no GUI, no global figure state).
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -39,7 +41,7 @@ def check_out_path(path: str | os.PathLike) -> Path:
     """The PNG file to write, if it can be: its folder exists and its name ends in .png."""
     path = Path(path)
     if path.suffix.lower() != ".png":
-        raise DataError(f"--out {str(path)!r}: the heatmap is a PNG image; give a file name ending in .png")
+        raise DataError(f"--out {str(path)!r}: the picture is written as PNG; give a file name ending in .png")
     if not path.parent.is_dir():
         raise DataError(f"--out {str(path)!r}: the folder '{path.parent}' does not exist; create it first")
     if path.is_dir():
@@ -78,21 +80,30 @@ def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> HeatmapFile
         ax.set_ylabel("unit", fontsize=8)
         figure.colorbar(image, ax=ax, fraction=0.08, pad=0.02, aspect=40)
     figure.suptitle(f"{inspection.input!r} → {inspection.predicted!r} (p = {inspection.probability:.2f})", fontsize=11)
-    # Drawn into a file beside `path`, renamed over it when complete: Ctrl-C leaves no half a PNG.
+    def draw(file) -> None:
+        with warnings.catch_warnings():
+            # Emoji and other symbols the default font lacks are drawn as boxes; the picture is still right.
+            warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+            figure.savefig(file, format="png", dpi=DPI)
+
+    write_png(path, draw)
+    return HeatmapFile(str(path), width, height)
+
+
+def write_png(path: Path, draw: Callable[[BinaryIO], None]) -> None:
+    """draw(file) into a file beside `path`, renamed over it when complete: an error or
+    Ctrl-C leaves no half a PNG (and an existing one as it was)."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
         raise DataError(f"--out {str(path)!r}: cannot write in the folder '{path.parent}' ({e.strerror})") from None
     try:
-        with os.fdopen(fd, "wb") as file, warnings.catch_warnings():
-            # Emoji and other symbols the default font lacks are drawn as boxes; the picture is still right.
-            warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-            figure.savefig(file, format="png", dpi=DPI)
+        with os.fdopen(fd, "wb") as file:
+            draw(file)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; a picture is for reading
         os.replace(tmp, path)
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(e, OSError):
-            raise DataError(f"--out {str(path)!r}: cannot write the heatmap ({e.strerror or e})") from None
+            raise DataError(f"--out {str(path)!r}: cannot write the picture ({e.strerror or e})") from None
         raise
-    return HeatmapFile(str(path), width, height)

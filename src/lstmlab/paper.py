@@ -102,6 +102,9 @@ PAPER_TASKS: dict[str, PaperTask] = {
     ]
 }
 
+# The tasks whose answer comes at the last step (embedded-reber answers at every step).
+ANSWERED_AT_THE_END = ("long-lag", "adding", "temporal-order")
+
 DIFFERENCES = (
     "The paper's LSTM had no forget gate (lstmlab's cell 'lstm-1997'; the forget gate came in 2000), "
     "used memory blocks with their own squashing functions and output-gate biases, and trained online "

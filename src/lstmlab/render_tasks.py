@@ -77,3 +77,88 @@ def task_list_lines(tasks) -> list:
 
 
 TASK_RENDERERS = {"task-run": task_run_lines}
+
+
+# --- compare ----------------------------------------------------------------------------------
+
+
+def comparison_rows(document) -> list[tuple[str, ...]]:
+    """The compare table, cell by cell and lag by lag, then the paper's row: plain strings."""
+    rows = []
+    for row in document.rows:
+        o = row.outcome
+        spread = f"{count(o.min_sequences)}–{count(o.max_sequences)}" if o.solved else "–"
+        lag = "–" if row.lag is None else str(row.lag)
+        rows.append((row.cell, lag, f"{o.solved}/{o.seeds}", count(o.median_sequences), spread, f"{row.seconds:.0f}"))
+    paper = document.paper
+    lag = "–" if document.lags == (None,) else "100"
+    rows.append(("the paper's LSTM", lag, paper.solved, f"{paper.sequences:,} (mean)", "", ""))
+    return rows
+
+
+def reach_lines(document) -> list[str]:
+    """In words, per cell: up to which lag at least half the seeds solved the task."""
+    out = []
+    for cell in document.cells:
+        rows = [document.row(cell, lag) for lag in document.lags]
+        if document.lags == (None,):
+            o = rows[0].outcome
+            out.append(f"- {cell}: {o.solved} of {o.seeds} seeds solved it")
+            continue
+        learnt = [r.lag for r in rows if r.outcome.solved_share >= 0.5]
+        failed = [r.lag for r in rows if r.outcome.solved_share < 0.5]
+        if not learnt:
+            out.append(f"- {cell}: fewer than half the seeds solved it at every lag tried")
+        elif not failed:
+            out.append(f"- {cell}: at least half the seeds solved it at every lag tried, up to {learnt[-1]}")
+        else:
+            out.append(
+                f"- {cell}: at least half the seeds solved it at lag {', '.join(map(str, learnt))}; "
+                f"fewer at {', '.join(map(str, failed))}"
+            )
+    return out
+
+
+def comparison_lines(document) -> list:
+    table = Table(box=box.SIMPLE_HEAD, title=f"{document.task} over {len(document.seeds)} seeds")
+    for column in ("cell", "lag", "solved", "median sequences", "fastest–slowest", "seconds"):
+        table.add_column(column, justify="left" if column == "cell" else "right")
+    for row in comparison_rows(document):
+        table.add_row(*row)
+    page = f"{document.report_folder.rstrip('/')}/report.html"
+    return [table, *reach_lines(document), f"Report: {page} (also report.md, results.json, figures/)"]
+
+
+TASK_RENDERERS["comparison"] = comparison_lines
+
+
+# --- gradients ---------------------------------------------------------------------------------
+
+
+def distances_shown(steps: int) -> list[int]:
+    return sorted({k for k in (0, 1, 10, 50, steps // 2, steps - 1) if 0 <= k < steps})
+
+
+def gradients_lines(document) -> list:
+    steps = len(document.curves[0].hidden.median)
+    shown = distances_shown(steps)
+    lag = f", lag {document.lag}" if document.lag is not None else ""
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=f"{document.task}{lag}: |dL/dh| k steps before the last (median over {len(document.seeds)} seeds)",
+    )
+    table.add_column("cell")
+    table.add_column("model")
+    for k in shown:
+        table.add_column(f"k={k}", justify="right")
+    for curve in document.curves:
+        state = f"trained ({curve.solved}/{len(document.seeds)} solved)" if curve.trained else "untrained"
+        table.add_row(curve.cell, state, *(f"{curve.hidden.median[k]:.1e}" for k in shown))
+    out = [table, f"Averaged over {document.sequences} held-out sequences per seed; trained for up to "
+           f"{document.budget:,} sequences."]
+    if document.figure is not None:
+        out.append(f"Figure: {document.figure}")
+    return out
+
+
+TASK_RENDERERS["gradients"] = gradients_lines

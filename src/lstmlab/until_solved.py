@@ -1,8 +1,8 @@
 """Training on the paper's tasks: online, a fresh sequence every update, until the task's
 criterion holds on held-out sequences or the budget of training sequences runs out.
 
-Seeds train side by side under `vmap`, in groups spread over the local devices as in
-`lstmlab.training`. Each compiled call trains `check_every` sequences (a `lax.scan` over
+Seeds train side by side under `vmap`, in groups whose seed axis is split over the local
+devices. Each compiled call trains `check_every` sequences (a `lax.scan` over
 updates, each update scanning the sequence's steps) and then checks the held-out set, so a
 seed's "sequences to solve" is known to within `check_every`. A group stops as soon as all
 its seeds have solved the task.
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from lstmlab.cell import zero_state
 from lstmlab.config import TaskConfig
@@ -22,7 +23,7 @@ from lstmlab.errors import ConfigError
 from lstmlab.network import init_params, readout, recurrent_params, run_cell
 from lstmlab.paper import get_task
 from lstmlab.tasks import Sequences, Task, heldout_set, make_task, sample_many
-from lstmlab.training import make_optimizer, plan_groups
+from lstmlab.training import make_optimizer
 
 # When an answer counts as right, per task (the paper's thresholds where it gave them).
 RIGHT_WHEN = {
@@ -134,17 +135,21 @@ def train_until_solved(
     task = make_task(config)
     heldout = heldout_set(task, config, spec.heldout)
     init, chunk = make_programs(config, task, heldout)
+    # One program for every group: its seed axis is split over the local devices (one per
+    # core on a CPU), so XLA compiles it once and runs the parts side by side.
     devices = jax.local_devices()
-    limit = max_group or (CPU_TASK_GROUP if devices[0].platform == "cpu" else 1024)
-    groups = plan_groups(len(seeds), len(devices), limit)
-    placed = [devices[g % len(devices)] for g in range(len(groups))]
+    limit = max_group or (CPU_TASK_GROUP if devices[0].platform == "cpu" else 1024) * len(devices)
+    size = min(-(-len(seeds) // len(devices)) * len(devices), -(-limit // len(devices)) * len(devices))
+    groups = [
+        tuple(min(i, len(seeds) - 1) for i in range(first, first + size)) for first in range(0, len(seeds), size)
+    ]  # the last group padded with repeats of the last seed, trained and then dropped
+    spread = NamedSharding(Mesh(np.array(devices), ("seeds",)), PartitionSpec("seeds"))
 
     started = time.perf_counter()
-    init_many = jax.jit(jax.vmap(init))
-    chunk_many = jax.jit(jax.vmap(chunk), donate_argnums=0)
+    init_many = jax.jit(jax.vmap(init), out_shardings=spread)
     keys = [jnp.stack([jax.random.key(int(seeds[i])) for i in group]) for group in groups]
-    states = [jax.device_put(init_many(k), d) for k, d in zip(keys, placed, strict=True)]
-    compiled = {d: chunk_many.lower(states[placed.index(d)]).compile() for d in dict.fromkeys(placed)}
+    states = [init_many(k) for k in keys]
+    run_chunk = jax.jit(jax.vmap(chunk), donate_argnums=0).lower(states[0]).compile()
     compile_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -155,7 +160,7 @@ def train_until_solved(
     loss = np.full((len(seeds), checks), np.nan, np.float32)
     active = list(range(len(groups)))
     for check in range(checks):
-        results = {g: compiled[placed[g]](states[g]) for g in active}  # dispatched side by side
+        results = {g: run_chunk(states[g]) for g in active}  # dispatched at once, run in turn
         done = (check + 1) * config.check_every
         for g, (state, group_wrong, group_loss) in results.items():
             states[g] = state
@@ -172,8 +177,7 @@ def train_until_solved(
             break
     final = jax.device_get([s[0] for s in states])
     params = jax.tree_util.tree_map(lambda *leaves: np.concatenate(leaves), *final)
-    # plan_groups pads the last group with repeats of the last seed: keep each seed once
-    order = np.concatenate([np.asarray(g) for g in groups])
+    order = np.concatenate([np.asarray(g) for g in groups])  # keep each seed once
     first = np.unique(order, return_index=True)[1]
     params = jax.tree_util.tree_map(lambda leaf: leaf[first], params)
     return TaskTraining(
