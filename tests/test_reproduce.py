@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from lstmlab.cli import app
 from lstmlab.errors import ConfigError
 from lstmlab.render_text import COLUMNS, percent
-from lstmlab.reproduction import REPORT_FILES, write_folder
+from lstmlab.reproduction import REPORT_FILES, plan, write_folder
 
 EXPERIMENTS = ("naive", "batch-state", "variable-length")  # windows, one full batch, 1000 random runs
 SEEDS = 3
@@ -198,3 +198,11 @@ def test_paths_in_report_are_relative(report):
     for entry in document["experiments"]:
         for relative in entry["figures"].values():
             assert not Path(relative).is_absolute() and (out / relative).is_file()
+
+
+def test_reproduce_with_another_cell_changes_every_experiments_cell():
+    configs = plan("naive,stateful", cell="lstm-1997")
+    assert [(c.experiment, c.cell) for c in configs] == [("naive", "lstm-1997"), ("stateful", "lstm-1997")]
+    assert [c.forget_bias for c in plan("naive", forget_bias=5.0)] == [5.0]
+    with pytest.raises(ConfigError, match="cell 'gru' has no forget gate"):
+        plan("naive", cell="gru", forget_bias=5.0)

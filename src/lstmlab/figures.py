@@ -111,6 +111,18 @@ def overview_figure(rows: list[tuple[str, np.ndarray, float]]) -> bytes:
 # --- compare: each cell against the lag ------------------------------------------------------
 
 CELL_COLOURS = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
+CELL_MARKERS = "osD^v<>p"
+
+
+def cell_style(index: int) -> dict:
+    """Colour, marker and width of a cell's line: earlier lines wider, so that two cells with
+    the same figures both stay visible, one inside the other."""
+    return {
+        "color": CELL_COLOURS[index % len(CELL_COLOURS)],
+        "marker": CELL_MARKERS[index % len(CELL_MARKERS)],
+        "linewidth": max(1.0, 4.0 - 0.7 * index),
+        "markersize": max(4.0, 10.0 - 1.5 * index),
+    }
 
 
 def solved_figure(document) -> bytes:
@@ -125,7 +137,7 @@ def solved_figure(document) -> bytes:
     else:
         for index, cell in enumerate(document.cells):
             shares = [document.row(cell, lag).outcome.solved_share for lag in document.lags]
-            axes.plot(document.lags, shares, "o-", color=CELL_COLOURS[index % len(CELL_COLOURS)], label=cell)
+            axes.plot(document.lags, shares, label=cell, **cell_style(index))
         axes.set_xscale("log")
         axes.set_xticks(document.lags, [str(lag) for lag in document.lags])
         axes.xaxis.set_minor_formatter(NullFormatter())
@@ -156,7 +168,7 @@ def sequences_figure(document) -> bytes:
         points = [(lag, document.row(cell, lag).outcome.median_sequences) for lag in lags]
         points = [(lag, m) for lag, m in points if m is not None]
         if points:
-            axes.plot(*zip(*points, strict=True), "o-", color=colour, label=cell)
+            axes.plot(*zip(*points, strict=True), label=cell, **cell_style(index))
     paper = document.paper
     if positions is not None:
         axes.axhline(paper.sequences, color=TUTORIAL, linestyle="--", label="the paper's LSTM (mean)")
