@@ -103,16 +103,16 @@ def test_the_hidden_gradient_matches_backpropagation_by_hand():
 
 
 def test_the_lstm_1997_carries_the_gradient_that_a_forget_gate_lets_decay():
-    """The lesson in numbers: untrained, 50 steps back the 1997 cell's gradient is within a
+    """The lesson in numbers: untrained, 40 steps back the 1997 cell's gradient is within a
     factor of 100 of the last step's, Keras's LSTM's has fallen by more than 1000."""
     def ratio(cell: str) -> float:
-        config = load_task_config("adding", lag=50, cell=cell)
+        config = load_task_config("adding", lag=40, cell=cell)
         task = make_task(config)
         seqs = heldout_set(task, config, 8)
         init, _ = make_programs(config, task, seqs)
         params = jax.vmap(lambda k: init(k)[0])(jnp.stack([jax.random.key(s) for s in range(4)]))
         hidden = np.asarray(jax.vmap(lambda p: gradient_norms(p, config, task, seqs)[0])(params))
-        return np.median(hidden[:, -50] / hidden[:, -1])
+        return np.median(hidden[:, -40] / hidden[:, -1])
 
     ratios = {cell: ratio(cell) for cell in ("lstm", "lstm-1997")}
     assert ratios["lstm-1997"] > 1e-2 and ratios["lstm"] < 1e-3
@@ -122,8 +122,8 @@ def test_compare_writes_its_report_and_gradients_its_picture(command_outputs):
     """From the commands run once for the whole session (tests/conftest.py)."""
     documents, root = command_outputs
     (document,) = documents["comparison"]
-    assert document["cells"] == ["lstm:5", "rnn"] and document["lags"] == [3, 5] and document["seeds"] == [1, 2]
-    assert [(r["cell"], r["lag"]) for r in document["rows"]] == [("lstm:5", 3), ("lstm:5", 5), ("rnn", 3), ("rnn", 5)]
+    assert document["cells"] == ["lstm:5", "rnn"] and document["lags"] == [3] and document["seeds"] == [1, 2]
+    assert [(r["cell"], r["lag"]) for r in document["rows"]] == [("lstm:5", 3), ("rnn", 3)]
     for row in document["rows"]:
         solved = [s for s in row["solved_at"] if s is not None]
         assert row["outcome"]["solved"] == len(solved) and all(s % 100 == 0 and s <= 200 for s in solved)
@@ -136,7 +136,7 @@ def test_compare_writes_its_report_and_gradients_its_picture(command_outputs):
 
     (gradients,) = documents["gradients"]
     assert [(c["cell"], c["trained"]) for c in gradients["curves"]] == [("gru", False), ("gru", True)]
-    assert len(gradients["curves"][0]["hidden"]["median"]) == 10  # every distance each sequence reaches
+    assert len(gradients["curves"][0]["hidden"]["median"]) == 3  # every distance each sequence reaches
     assert (root / "gradients.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert gradients["figure"] == str(root / "gradients.png")
 

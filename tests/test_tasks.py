@@ -141,9 +141,9 @@ def test_a_short_lag_is_solved_and_counted_in_checks():
 
 
 def test_an_unsolvable_budget_runs_out_and_says_so():
-    config = load_task_config("adding", lag=50, budget=200, check_every=100)
+    config = load_task_config("adding", lag=10, budget=100, check_every=50)
     result = train_until_solved(config, [4])
-    assert result.solved_at.tolist() == [-1] and result.sequences.tolist() == [200]
+    assert result.solved_at.tolist() == [-1] and result.sequences.tolist() == [100]
     assert result.wrong.shape == (1, 2) and 0.5 < result.wrong[0, -1] <= 1.0
 
 
