@@ -7,6 +7,8 @@
 #   typer, rich   test_cli
 #   matplotlib    test_reproduce (the report's figures), test_inspection (the heatmap)
 #   numpy         all of them, and test_data, test_stats
+#   starlette, uvicorn, httpx2   test_server (the playground's API, a real socket)
+#   playwright    test_browser (the page in Debian's chromium; skipped where none is installed)
 # Needs PyPI; takes a few minutes on 2 cores. PYTHON picks the interpreter (default python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +44,7 @@ pip=("$work/venv/bin/python" -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" install -r ci/floors.txt
 "${pip[@]}" install --no-deps .
 "${pip[@]}" check
-"$work/venv/bin/python" -m pip freeze | grep -iE '^(jax|jaxlib|optax|numpy|typer|rich|matplotlib|safetensors|flatbuffers)=='
+"$work/venv/bin/python" -m pip freeze | grep -iE '^(jax|jaxlib|optax|numpy|typer|rich|matplotlib|safetensors|flatbuffers|starlette|uvicorn|httpx2|playwright)=='
 
 # matplotlib 3.10.0 calls pyparsing names that pyparsing 3.3 deprecates: a warning about
 # matplotlib's code, not ours, that pyproject.toml's filterwarnings would make an error.
@@ -51,4 +53,4 @@ pip=("$work/venv/bin/python" -m pip --quiet --disable-pip-version-check)
     -W "ignore::pyparsing.warnings.PyparsingDeprecationWarning" \
     tests/test_cell.py tests/test_train.py tests/test_update_rule.py tests/test_persist.py \
     tests/test_cli.py tests/test_reproduce.py tests/test_inspection.py tests/test_data.py tests/test_stats.py \
-    tests/test_programs.py
+    tests/test_programs.py tests/test_server.py tests/test_browser.py

@@ -24,6 +24,7 @@ LAYERS = [
     {"results", "reproduction", "catalogue", "task_results", "comparison", "gradient_flow"},
     {"render_text", "render_tasks", "figures", "heatmap"},
     {"report", "compare_report"},
+    {"server", "server_guard", "server_settings", "server_runs", "server_models", "server_main"},
     {"cli"},
 ]
 LAYER = {name: index for index, names in enumerate(LAYERS) for name in names}
