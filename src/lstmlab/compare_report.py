@@ -10,6 +10,7 @@ from pathlib import Path
 from lstmlab.comparison import FIGURES, ComparisonDocument, Job, JobResult, comparison_document, run_jobs
 from lstmlab.figures import sequences_figure, solved_figure
 from lstmlab.render_tasks import comparison_rows, reach_lines
+from lstmlab.report import STYLE  # one look for every report lstmlab writes
 from lstmlab.reproduction import write_folder
 
 COLUMNS = ("cell", "lag", "solved", "median sequences", "fastest–slowest", "seconds")
@@ -40,15 +41,6 @@ def markdown(document: ComparisonDocument) -> str:
     out += [f"Made by `{' '.join(document.command)}`; lstmlab {document.versions['lstmlab']}.", ""]
     return "\n".join(out)
 
-
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: 1rem 0; }
-th, td { border-bottom: 1px solid #ccc; padding: 0.3rem 0.7rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-img { max-width: 100%; display: block; margin: 0.5rem 0; }
-code { background: #f3f3f3; padding: 0 0.2rem; }
-"""
 
 
 def html(document: ComparisonDocument, pictures: dict[str, bytes]) -> str:

@@ -62,14 +62,19 @@ class Config:
 
     def replace(self, **overrides) -> "Config":
         """A new, checked Config; unknown setting names are rejected by name."""
-        known = {f.name for f in dataclasses.fields(self)}
-        for name in overrides:
-            if name not in known:
-                raise ConfigError(f"unknown setting {name!r}; allowed: {', '.join(sorted(known))}")
+        check_names(Config, overrides)
         return validate(dataclasses.replace(self, **overrides))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def check_names(settings_type: type, names) -> None:
+    """Every name a setting of `settings_type`, else ConfigError naming the unknown one."""
+    known = {f.name for f in dataclasses.fields(settings_type)}
+    for name in names:
+        if name not in known:
+            raise ConfigError(f"unknown setting {name!r}; allowed: {', '.join(sorted(known))}")
 
 
 def load_config(name: str, **overrides) -> Config:
@@ -207,13 +212,6 @@ class TaskConfig:
     def __post_init__(self):
         validate_task(self)
 
-    def replace(self, **overrides) -> "TaskConfig":
-        known = {f.name for f in dataclasses.fields(self)}
-        for name in overrides:
-            if name not in known:
-                raise ConfigError(f"unknown setting {name!r}; allowed: {', '.join(sorted(known))}")
-        return dataclasses.replace(self, **overrides)
-
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -223,6 +221,7 @@ def load_task_config(name: str, **overrides) -> TaskConfig:
     task = get_task(name)
     defaults = {"lag": task.default_lag, "check_every": task.check_every}
     given = {k: v for k, v in overrides.items() if v is not None}
+    check_names(TaskConfig, given)
     settings = defaults | given
     if "budget" not in given:
         settings["budget"] = BUDGET_TIMES_PAPER * task.paper_sequences

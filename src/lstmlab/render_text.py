@@ -11,7 +11,7 @@ from rich import box
 from rich.table import Table
 
 from lstmlab.document import Document
-from lstmlab.render_tasks import TASK_RENDERERS, task_list_lines
+from lstmlab.render_tasks import TASK_RENDERERS, cell_label, task_list_lines
 
 if TYPE_CHECKING:  # only for the annotations: `lstmlab list` should not pay for numpy
     from lstmlab.stats import Bin, Distribution, PatternHits, Summary
@@ -38,9 +38,7 @@ def settings_line(settings: dict) -> str:
     length = settings["seq_length"]
     window = f"runs of 1..{length}" if settings["data"] == "runs" else f"window {length}"
     batch = "all" if settings["batch_size"] is None else str(settings["batch_size"])
-    cell = settings.get("cell", "lstm")
-    if cell == "lstm" and settings.get("forget_bias", 1.0) != 1.0:
-        cell = f"lstm (forget bias {settings['forget_bias']:g})"
+    cell = cell_label(settings)
     parts = [
         window,
         f"framing {settings['framing']}",
