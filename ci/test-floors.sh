@@ -9,6 +9,10 @@
 #   numpy         all of them, and test_data, test_stats
 #   starlette, uvicorn, httpx2   test_server (the playground's API, a real socket)
 #   playwright    test_browser (the page in Debian's chromium; skipped where none is installed)
+#   babel         test_i18n (the message catalogs read, checked and compiled; lstmlab in Russian)
+#   h5py, keras   test_keras_files, test_keras_reference (Keras files in and out; Keras 3 on JAX as the reference)
+#   jupytext, nbclient, nbformat, ipykernel   test_notebooks (a notebook run in a kernel; the slow
+#                 run of the tutorials aside), test_notebook_display (IPython's HTML formatter)
 # Needs PyPI; takes a few minutes on 2 cores. PYTHON picks the interpreter (default python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +48,7 @@ pip=("$work/venv/bin/python" -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" install -r ci/floors.txt
 "${pip[@]}" install --no-deps .
 "${pip[@]}" check
-"$work/venv/bin/python" -m pip freeze | grep -iE '^(jax|jaxlib|optax|numpy|typer|rich|matplotlib|safetensors|flatbuffers|starlette|uvicorn|httpx2|playwright)=='
+"$work/venv/bin/python" -m pip freeze | grep -iE '^(jax|jaxlib|optax|numpy|typer|rich|matplotlib|safetensors|flatbuffers|starlette|uvicorn|httpx2|playwright|jupytext|nbclient|nbformat|ipykernel|h5py|keras|babel)=='
 
 # matplotlib 3.10.0 calls pyparsing names that pyparsing 3.3 deprecates: a warning about
 # matplotlib's code, not ours, that pyproject.toml's filterwarnings would make an error.
@@ -53,4 +57,6 @@ pip=("$work/venv/bin/python" -m pip --quiet --disable-pip-version-check)
     -W "ignore::pyparsing.warnings.PyparsingDeprecationWarning" \
     tests/test_cell.py tests/test_train.py tests/test_update_rule.py tests/test_persist.py \
     tests/test_cli.py tests/test_reproduce.py tests/test_inspection.py tests/test_data.py tests/test_stats.py \
-    tests/test_programs.py tests/test_server.py tests/test_browser.py
+    tests/test_programs.py tests/test_server.py tests/test_browser.py \
+    tests/test_notebooks.py tests/test_notebook_display.py \
+    tests/test_keras_files.py tests/test_keras_reference.py tests/test_i18n.py

@@ -19,6 +19,7 @@ def user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LSTMLAB_CACHE_DIR", str(cache))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
     monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("LSTMLAB_LANG", "en")  # the outputs tests expect, whatever the machine's LANG
 
 
 @pytest.fixture(scope="session")
@@ -55,4 +56,8 @@ def command_outputs(tmp_path_factory) -> tuple[dict[str, list[dict]], Path]:
             document = json.loads(result.stdout)
             documents.setdefault(document["kind"], []).append(document)
     documents["reproduction"].append(json.loads((root / "report" / "results.json").read_text(encoding="utf-8")))
+    sweep = root / "compare"  # compare's folder keeps the sweep's record and each job's result
+    documents["sweep"] = [json.loads((sweep / "sweep.json").read_text(encoding="utf-8"))]
+    for kind, folder in (("compare-job", sweep), ("reproduce-job", root / "report")):  # reproduce's is a sweep too
+        documents[kind] = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("jobs/*.json"))]
     return documents, root

@@ -125,3 +125,37 @@ def test_the_playground_in_a_browser(tmp_path):
         assert "saved model stateful-k" in page.inner_text("#model")
         stage("7-saved-model-opened")
         browser.close()
+
+
+def test_the_page_switches_language(tmp_path):
+    """English by default; Русский from the switch: the page's words change, the URL keeps
+    the language with the rest of the view, and the server's error lines follow it."""
+    sync_playwright, expect = browser_or_skip()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with served(tmp_path / "models") as (url, _), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.goto(url + "?experiment=naive&epochs=3")
+        page.wait_for_selector("body[data-ready='1']")
+        expect(page.locator("#train")).to_have_text("Train")
+        assert page.input_value("#language") == "en"
+        page.select_option("#language", "ru")
+        page.wait_for_url(re.compile(r"[?&]lang=ru\b"))
+        page.wait_for_selector("body[data-ready='1']")
+        expect(page.locator("#train")).to_have_text("Обучить")
+        expect(page.locator("#data h2")).to_have_text("Данные и настройки")
+        expect(page.locator("#description")).to_have_text(
+            "на входе одна буква, на выходе следующая — урок сообщил 84.00%"
+        )
+        assert page.input_value("#language") == "ru"
+        assert page.input_value("#experiment") == "naive" and page.input_value("#setting-epochs") == "3"
+        assert "lang=ru" in page.url and "experiment=naive" in page.url
+        page.fill("#setting-units", "100000")  # over the playground's cap: the server's 4xx line, in Russian
+        page.click("#train")
+        expect(page.locator("#status")).to_have_text("100000 блоков — слишком много; допустимо: 1..4096")
+        page.screenshot(path=ARTIFACTS / "8-russian.png", full_page=True)
+        assert errors == []
+        browser.close()

@@ -128,7 +128,9 @@ def test_compare_writes_its_report_and_gradients_its_picture(command_outputs):
         solved = [s for s in row["solved_at"] if s is not None]
         assert row["outcome"]["solved"] == len(solved) and all(s % 100 == 0 and s <= 200 for s in solved)
     out = root / "compare"
-    assert sorted(p.name for p in out.iterdir()) == ["figures", "report.html", "report.md", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "figures", "jobs", "report.html", "report.md", "results.json", "sweep.json"
+    ]  # the sweep's record and its jobs' results (tests/test_sweep.py) stay beside the report
     assert sorted(p.name for p in (out / "figures").iterdir()) == ["sequences.png", "solved.png"]
     assert json.loads((out / "results.json").read_text(encoding="utf-8"))["rows"] == document["rows"]
     page = html.unescape((out / "report.html").read_text(encoding="utf-8"))

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "lstmlab"
 # Lowest first: settings and data, the network, training, evaluation and asking a model,
 # documents, rendering, the command line. A module may import its own layer and those below.
 LAYERS = [
-    {"errors", "experiments", "paper", "document"},
+    {"errors", "experiments", "paper", "document", "i18n"},
     {"config", "seeds"},
     {"data", "tasks"},
     {"cell"},
@@ -22,10 +22,13 @@ LAYERS = [
     {"evaluate", "runner", "stats", "reading"},
     {"prediction", "generation", "inspection", "model", "folders", "persist"},
     {"results", "reproduction", "catalogue", "task_results", "comparison", "gradient_flow"},
+    {"keras_read", "keras_write"},  # a Keras file in, a Keras file out
+    {"sweep", "engines", "engine_ray", "experiment_jobs"},  # a sweep's folder, its jobs, the engines
     {"render_text", "render_tasks", "figures", "heatmap"},
     {"report", "compare_report"},
-    {"server", "server_guard", "server_settings", "server_runs", "server_models", "server_main"},
-    {"cli"},
+    {"notebook"},
+    {"server", "server_guard", "server_settings", "server_runs", "server_models", "server_main", "page_text"},
+    {"cli", "cli_text"},
 ]
 LAYER = {name: index for index, names in enumerate(LAYERS) for name in names}
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from lstmlab.cli import app
 from lstmlab.heatmap import figure_pixels
 from lstmlab.persist import save
+from tests.readmes import READMES, output_block
 from tests.test_inspection import png_size
 from tests.untrained import CYRILLIC, untrained
 
@@ -217,11 +218,10 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(models, tmp_path, args
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
 
 
-def test_readme_shows_what_generate_prints(models):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    marker = "<!-- output: lstmlab generate models/abc --start ABC --steps 23 -->"
-    block = readme.split(marker)[1].split("<!-- end output -->")[0].strip()
-    shown = block.removeprefix("```text").removesuffix("```").strip()
-    result = invoke("generate", models / "abc", "--start", "ABC", "--steps", 23)
+@pytest.mark.parametrize("readme", READMES)
+def test_readme_shows_what_generate_prints(models, readme):
+    env, shown = output_block(readme, "lstmlab generate models/abc --start ABC --steps 23")
+    args = ["generate", str(models / "abc"), "--start", "ABC", "--steps", "23"]
+    result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == shown
+    assert result.stdout.strip().splitlines() == shown

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from lstmlab.render_text import bar, histogram_lines, pattern_lines, summary_line
 from lstmlab.stats import histogram, pattern_hits, summarize
+from tests.readmes import READMES, many_seeds_section
 
 # 23 patterns (the timesteps experiment): accuracies are k/23.
 KNOWN = [23 / 23, 23 / 23, 22 / 23, 23 / 23, 20 / 23, 23 / 23, 22 / 23, 11 / 23]
@@ -104,14 +105,12 @@ def test_summarize_rejects_nothing():
         summarize([])
 
 
-def test_readme_many_seeds_output_is_what_the_code_prints():
-    """The README shows `run timesteps --seeds 100`: 91 seeds at 23/23, 9 at 22/23 (VWX -> Y)."""
-    from pathlib import Path
-
+@pytest.mark.parametrize("readme", READMES)
+def test_readme_many_seeds_output_is_what_the_code_prints(readme):
+    """Each README shows `run timesteps --seeds 100`: 91 seeds at 23/23, 9 at 22/23 (VWX -> Y)."""
     from lstmlab.render_text import COLUMNS
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Many seeds", 1)[1]
+    section = many_seeds_section(readme)
     block = ("Accuracy" + section.split("```\nAccuracy", 1)[1].split("```", 1)[0]).splitlines()
     accuracies = [1.0] * 91 + [22 / 23] * 9
     assert block[0] == summary_line(summarize(accuracies))

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from lstmlab.config import load_config, load_task_config
 from lstmlab.document import Document
 from lstmlab.experiments import EXPERIMENTS
+from lstmlab.i18n import N_
 from lstmlab.paper import CITATION, DIFFERENCES, PAPER_TASKS
 
-KERAS_ERA = (
+KERAS_ERA = N_(
     "The tutorial's figures came from Keras 1/2, whose LSTM used hard_sigmoid as its recurrent activation; "
     "lstmlab defaults to Keras 3's sigmoid. --activation hard_sigmoid gives the older cell."
 )

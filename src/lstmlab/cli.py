@@ -18,9 +18,11 @@ import typer
 from rich.console import Console
 
 from lstmlab import __version__
+from lstmlab.cli_text import in_our_words, localize
 from lstmlab.config import load_config
 from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.experiments import EXPERIMENTS, TUTORIAL, get_experiment
+from lstmlab.i18n import N_, _, later, ngettext
 from lstmlab.paper import PAPER_TASKS
 from lstmlab.seeds import parse_seeds
 
@@ -57,23 +59,26 @@ class OneLineErrors(typer.core.TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         # SIGTERM as Ctrl-C: the cleanups that remove half-written folders run for both.
         previous = _on_sigterm(_terminated)
+        localize(self)  # the help, in the language of this call
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.TyperException as e:  # click's usage errors: unknown option, not a number, ...
-            err.print(f"Error: {' '.join(e.format_message().split())}", markup=False)
+            line = in_our_words(" ".join(e.format_message().split()))
+            err.print(_("Error: {message}").format(message=line), markup=False)
             sys.exit(2 if e.exit_code in (1, 2) else e.exit_code)
         except LstmlabError as e:
-            err.print(f"Error: {e}", markup=False)
+            err.print(_("Error: {message}").format(message=e), markup=False)
             sys.exit(2)
         except (_Interrupted, KeyboardInterrupt, typer.Abort):
-            err.print("Interrupted.", markup=False)
+            err.print(_("Interrupted."), markup=False)
             sys.exit(130)
         except _ReaderGone:
             _quiet_stdout()
             sys.exit(0)
         except OSError as e:  # a fault at a path the user named: a full disk, a vanished folder
-            where = f" '{e.filename}'" if e.filename else ""
-            err.print(f"Error: cannot use{where}: {e.strerror or e}", markup=False)
+            reason = e.strerror or e
+            line = _("Error: cannot use '{path}': {reason}") if e.filename else _("Error: cannot use: {reason}")
+            err.print(line.format(path=e.filename, reason=reason), markup=False)
             sys.exit(2)
         finally:
             _on_sigterm(previous)
@@ -191,7 +196,7 @@ def progress(epochs: int, description: str):
     import numpy as np
 
     bar = _progress_bar(
-        "{task.description}", "epochs  loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}"
+        "{task.description}", _("epochs  loss {task.fields[loss]:.4f}  accuracy {task.fields[accuracy]:.4f}")
     )
     with bar:
         task = bar.add_task(description, total=epochs, loss=float("nan"), accuracy=0.0)
@@ -212,7 +217,8 @@ def _batch_size(text: str | None) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise ConfigError(f"batch size {text!r} is not allowed; give a positive whole number or 'all'") from None
+        message = _("batch size {value!r} is not allowed; give a positive whole number or 'all'")
+        raise ConfigError(message.format(value=text)) from None
 
 
 def run_settings(experiment: str, seed, seeds, sequence_file, options: dict):
@@ -220,7 +226,7 @@ def run_settings(experiment: str, seed, seeds, sequence_file, options: dict):
     from lstmlab.data import read_sequence, sequence_settings
 
     if seeds is not None and seed is not None:
-        raise ConfigError("give --seed (one model) or --seeds (many), not both")
+        raise ConfigError(_("give --seed (one model) or --seeds (many), not both"))
     # A text brings its own alphabet, encoding and holdout; the user's options override them.
     text_settings = sequence_settings(read_sequence(sequence_file)) if sequence_file is not None else {}
     given = {name: value for name, value in options.items() if value is not None}
@@ -238,7 +244,7 @@ def _seed(seed: int | None) -> dict:
 
 
 def _help(text: str, setting: str) -> str:
-    return f"{text} (default: the tutorial's, {TUTORIAL[setting]})."
+    return later("{text} (default: the tutorial's, {value}).", text=text, value=TUTORIAL[setting])
 
 
 CellOption = Annotated[
@@ -251,7 +257,7 @@ CellOption = Annotated[
 ]
 ForgetBiasOption = Annotated[
     float | None,
-    typer.Option(help=_help("The LSTM forget gate's starting bias", "forget_bias"), show_default=False),
+    typer.Option(help=_help(N_("The LSTM forget gate's starting bias"), "forget_bias"), show_default=False),
 ]
 
 
@@ -260,8 +266,11 @@ def run(
     experiment: Annotated[
         str,
         typer.Argument(
-            help=f"One of the tutorial's: {', '.join(EXPERIMENTS)}; or of the 1997 paper's tasks: "
-            f"{', '.join(PAPER_TASKS)}.",
+            help=later(
+                "One of the tutorial's: {experiments}; or of the 1997 paper's tasks: {tasks}.",
+                experiments=", ".join(EXPERIMENTS),
+                tasks=", ".join(PAPER_TASKS),
+            ),
             show_default=False,
         ),
     ],
@@ -276,10 +285,10 @@ def run(
         str | None, typer.Option(help="'adam' (Keras's default) or 'sgd' (plain gradient descent).")
     ] = None,
     learning_rate: Annotated[
-        float | None, typer.Option(help=_help("Learning rate", "learning_rate"), show_default=False)
+        float | None, typer.Option(help=_help(N_("Learning rate"), "learning_rate"), show_default=False)
     ] = None,
     seq_length: Annotated[int | None, typer.Option(help="Window length (longest run for variable-length).")] = None,
-    seed: Annotated[int | None, typer.Option(help=_help("Random seed for weights and shuffling", "seed"))] = None,
+    seed: Annotated[int | None, typer.Option(help=_help(N_("Random seed for weights and shuffling"), "seed"))] = None,
     seeds: Annotated[
         str | None,
         typer.Option(
@@ -300,7 +309,7 @@ def run(
     activation: Annotated[
         str | None,
         typer.Option(
-            help=_help("Recurrent activation: 'sigmoid' or Keras 1/2's 'hard_sigmoid'", "recurrent_activation")
+            help=_help(N_("Recurrent activation: 'sigmoid' or Keras 1/2's 'hard_sigmoid'"), "recurrent_activation")
         ),
     ] = None,
     sequence_file: Annotated[
@@ -354,8 +363,9 @@ def run(
     common |= dict(recurrent_activation=activation)
     if experiment not in EXPERIMENTS and experiment not in PAPER_TASKS:
         raise ConfigError(
-            f"unknown experiment {experiment!r}; choose one of: {', '.join(EXPERIMENTS)}; "
-            f"or one of the 1997 paper's tasks: {', '.join(PAPER_TASKS)}"
+            _(
+                "unknown experiment {name!r}; choose one of: {experiments}; or one of the 1997 paper's tasks: {tasks}"
+            ).format(name=experiment, experiments=", ".join(EXPERIMENTS), tasks=", ".join(PAPER_TASKS))
         )
     if experiment in PAPER_TASKS:
         tutorial_only = dict(epochs=epochs, seq_length=seq_length, alphabet=alphabet, shuffle=shuffle, padding=padding)
@@ -365,8 +375,9 @@ def run(
     for name, value in dict(lag=lag, budget=budget, check_every=check_every).items():
         if value is not None:
             raise ConfigError(
-                f"--{name.replace('_', '-')} applies to the 1997 paper's tasks ({', '.join(PAPER_TASKS)}), "
-                f"not to the tutorial's {experiment!r}"
+                _("{option} applies to the 1997 paper's tasks ({tasks}), not to the tutorial's {name!r}").format(
+                    option=f"--{name.replace('_', '-')}", tasks=", ".join(PAPER_TASKS), name=experiment
+                )
             )
     options = dict(epochs=epochs, batch_size=batch_size, units=units, seq_length=seq_length, alphabet=alphabet)
     options |= dict(shuffle=shuffle, padding=padding, holdout=holdout, recurrent_activation=activation)
@@ -379,7 +390,8 @@ def run(
     if save_dir is not None:
         check_target(save_dir)  # before training: a bad folder should not cost a training run
     runtime.start()
-    label = f"{config.experiment}: training {len(seed_list)} seeds (median)" if seed_list else config.experiment
+    many = _("{experiment}: training {n} seeds (median)").format(experiment=config.experiment, n=len(seed_list or ()))
+    label = many if seed_list else config.experiment
     with progress(config.epochs, label) as on_progress:
         document = run_experiment(config, seed_list, save_to=save_dir, on_progress=on_progress)
     show(document, as_json)
@@ -392,15 +404,19 @@ def run_paper_task(name: str, seed, seeds, options: dict, tutorial_only: dict, a
     for option, value in tutorial_only.items():
         if value is not None:
             raise ConfigError(
-                f"--{option.replace('_', '-')} applies to the tutorial's experiments, not to the task {name!r} "
-                "(it trains until solved or --budget runs out)"
+                _(
+                    "--{option} applies to the tutorial's experiments, not to the task {name!r} "
+                    "(it trains until solved or --budget runs out)"
+                ).format(option=option.replace("_", "-"), name=name)
             )
     if seeds is not None and seed is not None:
-        raise ConfigError("give --seed (one model) or --seeds (many), not both")
+        raise ConfigError(_("give --seed (one model) or --seeds (many), not both"))
     if options.get("batch_size") is not None:
         options["batch_size"] = _batch_size(options["batch_size"])
         if options["batch_size"] is None:
-            raise ConfigError("batch size 'all' is not allowed for a task (its sequences never run out); give a number")
+            raise ConfigError(
+                _("batch size 'all' is not allowed for a task (its sequences never run out); give a number")
+            )
     config = load_task_config(name, **{k: v for k, v in options.items() if v is not None} | _seed(seed))
     seed_list = parse_seeds(seeds) if seeds is not None else [config.seed]
     from lstmlab import runtime
@@ -415,13 +431,27 @@ def run_paper_task(name: str, seed, seeds, options: dict, tutorial_only: dict, a
 @contextmanager
 def task_progress(config, seeds: int):
     """A bar of training sequences per seed, with the seeds solved so far."""
-    bar = _progress_bar("{task.description}", "sequences  solved {task.fields[solved]}")
+    bar = _progress_bar("{task.description}", _("sequences  solved {task.fields[solved]}"))
     with bar:
-        task = bar.add_task(f"{config.task}: {seeds} seed{'s' if seeds != 1 else ''}", total=config.budget, solved=0)
+        label = ngettext("{task}: {n} seed", "{task}: {n} seeds", seeds).format(task=config.task, n=seeds)
+        task = bar.add_task(label, total=config.budget, solved=0)
         yield lambda done, solved: bar.update(task, completed=done, solved=f"{int(solved.sum())}/{len(solved)}")
 
 
 # --- reproduce: every experiment over many seeds, and a report -------------------------------
+
+
+EngineOption = Annotated[str, typer.Option(help="Where the jobs run: 'local' (this process) or 'ray'.")]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        help="With --engine ray: a Ray cluster's address, or 'auto' (default: a local Ray instance).",
+        show_default=False,
+    ),
+]
+ResumeOption = Annotated[
+    bool, typer.Option("--resume", help="Finish the sweep in --out: run only the jobs not there yet.")
+]
 
 
 @app.command("reproduce")
@@ -430,7 +460,10 @@ def reproduce_tutorial(
         str, typer.Option(help="Seeds per experiment: a count N (seeds 1..N), a list 1,5,9 or a range 3-10.")
     ] = "100",
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Report folder: made, or a previous report there replaced whole.")
+        Path,
+        typer.Option(
+            "--out", help="Sweep and report folder: made, or a previous report there replaced whole when done."
+        ),
     ] = Path("report"),
     experiments: Annotated[
         str | None, typer.Option(help="Some experiments, comma-separated (default: all).", show_default=False)
@@ -444,14 +477,18 @@ def reproduce_tutorial(
     ] = None,
     cell: CellOption = None,
     forget_bias: ForgetBiasOption = None,
+    engine: EngineOption = "local",
+    address: AddressOption = None,
+    resume: ResumeOption = False,
     as_json: AsJson = False,
 ) -> None:
     """Run every experiment at the tutorial's settings over many seeds and write a report.
 
     Writes DIR/report.md, DIR/report.html (self-contained, pictures embedded),
     DIR/results.json and DIR/figures/*.png: per experiment the accuracy distribution
-    with the tutorial's figure marked, and the training curves across seeds. The folder
-    appears whole when everything is written; an error or Ctrl-C leaves none.
+    with the tutorial's figure marked, and the training curves across seeds. Each experiment
+    is a job whose outcome is kept in DIR/jobs/ as it finishes (--resume runs only those
+    missing); the report appears whole when everything is written.
 
     Examples:
 
@@ -462,17 +499,30 @@ def reproduce_tutorial(
         lstmlab reproduce --seeds 5 --epochs-scale 0.1 --experiments naive,timesteps --out /tmp/quick
 
         lstmlab reproduce --seeds 20 --cell gru --out report-gru/
+
+        lstmlab reproduce --seeds 1000 --engine ray --address auto --out report-1000 --resume
     """
     seed_list = parse_seeds(seeds)
-    from lstmlab import runtime
+    from lstmlab.engines import check_engine
     from lstmlab.report import reproduce
     from lstmlab.reproduction import plan
+    from lstmlab.sweep import check_folder
 
     changes = {name: value for name, value in (("cell", cell), ("forget_bias", forget_bias)) if value is not None}
-    configs = plan(experiments, epochs, epochs_scale, out_dir, **changes)  # every check before any training
-    runtime.start()
+    configs = plan(experiments, epochs, epochs_scale, **changes)
+    check_engine(engine, address)
+    check_folder(out_dir, resume)  # every check before any training
+
+    def planned(done: int, total: int) -> None:
+        if resume:
+            again = _("{done} of {total} jobs already done, running {rest}.")
+            err.print(again.format(done=done, total=total, rest=total - done), markup=False)
+
     with reproduce_progress(len(configs)) as (on_start, on_progress):
-        document = reproduce(configs, seed_list, out_dir, on_start=on_start, on_progress=on_progress)
+        local = {} if engine == "ray" else {"on_start": on_start, "on_progress": on_progress}
+        document = reproduce(
+            configs, seed_list, out_dir, **local, engine=engine, address=address, resume=resume, on_plan=planned
+        )
     show(document, as_json)
 
 
@@ -481,8 +531,8 @@ def reproduce_progress(experiments: int):
     """Two bars on stderr: experiments done, and the current one's epochs."""
     bar = _progress_bar("{task.description:>16}", "{task.fields[unit]}")
     with bar:
-        overall = bar.add_task("experiments", total=experiments, unit="done")
-        current = bar.add_task("", total=1, unit="epochs", visible=False)
+        overall = bar.add_task(_("experiments"), total=experiments, unit=_("done"))
+        current = bar.add_task("", total=1, unit=_("epochs"), visible=False)
 
         def on_start(index, config):
             bar.update(overall, completed=index)
@@ -497,7 +547,9 @@ def reproduce_progress(experiments: int):
 
 @app.command("compare")
 def compare_cells(
-    task: Annotated[str, typer.Argument(help=f"One of the 1997 paper's tasks: {', '.join(PAPER_TASKS)}.")],
+    task: Annotated[
+        str, typer.Argument(help=later("One of the 1997 paper's tasks: {tasks}.", tasks=", ".join(PAPER_TASKS)))
+    ],
     cells: Annotated[
         str,
         typer.Option(help="Cells, comma-separated; 'lstm:B' is an LSTM with forget bias B."),
@@ -521,8 +573,30 @@ def compare_cells(
         float | None, typer.Option(help="Learning rate (default: 0.001).", show_default=False)
     ] = None,
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Report folder: made, or a previous report there replaced whole.")
+        Path,
+        typer.Option(
+            "--out",
+            help="Sweep and report folder: each finished job is kept in DIR/jobs/ at once; a previous report "
+            "there is replaced whole when the sweep is done.",
+        ),
     ] = Path("compare"),
+    group: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Seeds per job (default: all of a cell and lag's seeds in one job).", show_default=False
+        ),
+    ] = None,
+    engine: Annotated[str, typer.Option(help="Where the jobs run: 'local' (this process) or 'ray'.")] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine ray: a Ray cluster's address, or 'auto' (default: a local Ray instance).",
+            show_default=False,
+        ),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Finish the sweep in --out: run only the jobs not there yet.")
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """Every cell at every lag of one of the paper's tasks, over many seeds, and a report.
@@ -539,25 +613,39 @@ def compare_cells(
         lstmlab compare long-lag --cells lstm,lstm:5,lstm-1997,gru,rnn --lags 10,50,100 --seeds 5
 
         lstmlab compare embedded-reber --cells lstm,gru --seeds 4 --budget 20000
+
+        lstmlab compare adding --seeds 100 --group 10 --engine ray --address auto --out sweep-adding
+
+        lstmlab compare adding --seeds 100 --group 10 --engine ray --address auto --out sweep-adding --resume
     """
     from lstmlab.comparison import parse_cells, parse_lags, plan_jobs
+    from lstmlab.engines import check_engine
     from lstmlab.paper import get_task
-    from lstmlab.reproduction import check_out_dir
+    from lstmlab.sweep import check_folder
 
     get_task(task)
     seed_list = parse_seeds(seeds)
     settings = dict(budget=budget, check_every=check_every, units=units, optimizer=optimizer)
     settings |= dict(learning_rate=learning_rate)
-    jobs = plan_jobs(task, parse_cells(cells), parse_lags(lags, task), seed_list, **settings)
-    check_out_dir(out_dir)  # every check before any training
-    from lstmlab import runtime
+    jobs = plan_jobs(task, parse_cells(cells), parse_lags(lags, task), seed_list, group, **settings)
+    check_engine(engine, address)
+    check_folder(out_dir, resume)  # every check before any training
     from lstmlab.compare_report import compare
 
-    runtime.start()
-    bar = _progress_bar("{task.description}", "jobs")
+    bar = _progress_bar("{task.description}", _("jobs"))
     with bar:
-        overall = bar.add_task(f"{task}: cells × lags", total=len(jobs))
-        document = compare(jobs, seed_list, out_dir, on_done=lambda index, _: bar.update(overall, completed=index + 1))
+        overall = bar.add_task(_("{task}: cells × lags").format(task=task), total=len(jobs))
+
+        def planned(done: int, total: int) -> None:
+            if resume:
+                again = _("{done} of {total} jobs already done, running {rest}.")
+                err.print(again.format(done=done, total=total, rest=total - done), markup=False)
+            bar.update(overall, completed=done)
+
+        document = compare(
+            jobs, seed_list, out_dir, lambda _: bar.advance(overall),
+            engine=engine, address=address, resume=resume, group=group, on_plan=planned,
+        )
     show(document, as_json)
 
 
@@ -601,7 +689,9 @@ def gradients(
 
     if task not in ANSWERED_AT_THE_END:
         raise ConfigError(
-            f"gradients needs a task answered at its last step; choose one of: {', '.join(ANSWERED_AT_THE_END)}"
+            _("gradients needs a task answered at its last step; choose one of: {tasks}").format(
+                tasks=", ".join(ANSWERED_AT_THE_END)
+            )
         )
     cells = parse_cells(cell)
     seed_list = parse_seeds(seeds)
@@ -740,13 +830,76 @@ def serve(
         lstmlab serve --port 8080 --models models/ --open
     """
     if not 0 <= port <= 65535:
-        raise ConfigError(f"port {port} is not allowed; give 1..65535, or 0 for any free port")
+        raise ConfigError(_("port {port} is not allowed; give 1..65535, or 0 for any free port").format(port=port))
     if models_dir.exists() and not models_dir.is_dir():
-        raise ConfigError(f"--models '{models_dir}' is a file; give a folder (it is made when a model is saved)")
+        message = _("--models '{folder}' is a file; give a folder (it is made when a model is saved)")
+        raise ConfigError(message.format(folder=models_dir))
     from lstmlab.server_main import serve as serve_playground
 
     say, warn = (lambda line: out.print(line, markup=False)), (lambda line: err.print(line, markup=False))
     serve_playground(host, port, models_dir, open_page, say=say, warn=warn)
+
+
+# --- Keras files: a model trained in Keras in, an lstmlab model out to Keras ---------------
+
+
+@app.command("import-keras")
+def import_keras_model(
+    keras_file: Annotated[
+        Path, typer.Argument(help="A Keras 3 .keras archive or a Keras 2 .h5 model.", show_default=False)
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="The lstmlab model folder to write.", show_default=False)],
+    alphabet: Annotated[str, typer.Option(help="The symbols the model predicts, in its output order.")] = TUTORIAL[
+        "alphabet"
+    ],
+    experiment: Annotated[
+        str | None,
+        typer.Option(help="The tutorial experiment it is (default: read from its input shape).", show_default=False),
+    ] = None,
+) -> None:
+    """Read a model trained in Keras into an lstmlab model folder (nothing in the file is run).
+
+    Reads a Sequential of [InputLayer] [Masking] LSTM|GRU|SimpleRNN Dense(softmax); the
+    window, framing and encoding come from its input shape, the alphabet from --alphabet.
+    The folder then opens in predict, generate, inspect and serve.
+
+    Examples:
+
+        lstmlab import-keras model.keras --out models/keras
+
+        lstmlab import-keras tutorial.h5 --out models/runs --experiment variable-length
+    """
+    from lstmlab.keras_read import describe, import_keras
+    from lstmlab.persist import check_target, save
+
+    check_target(out_dir)
+    model = import_keras(keras_file, alphabet=alphabet, experiment=experiment)
+    save(out_dir, model)
+    out.print(_("{model}: saved to {folder}").format(model=describe(model), folder=out_dir), markup=False)
+
+
+@app.command("export-keras")
+def export_keras_model(
+    model_dir: ModelDir,
+    out_file: Annotated[Path, typer.Option("--out", help="The .keras file to write (a new one).", show_default=False)],
+) -> None:
+    """Write an lstmlab model as a Keras 3 archive that keras.models.load_model opens.
+
+    Keras then predicts what lstmlab predicts from the same input (the letter codes /
+    alphabet size, or one-hot vectors, as lstmlab encodes them).
+
+    Examples:
+
+        lstmlab export-keras models/abc --out abc.keras
+    """
+    from lstmlab.keras_read import describe
+    from lstmlab.keras_write import check_out, export_keras
+    from lstmlab.persist import load
+
+    check_out(out_file)
+    model = load(model_dir)
+    export_keras(model, out_file)
+    out.print(_("{model}: written to {path}").format(model=describe(model), path=out_file), markup=False)
 
 
 if __name__ == "__main__":  # python -m lstmlab.cli

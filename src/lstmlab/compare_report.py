@@ -1,5 +1,6 @@
 """The compare report: a `ComparisonDocument` as Markdown and a self-contained HTML page with
-its two figures, and `compare`, which runs the jobs and writes the folder whole."""
+its two figures, and `compare`, which runs the sweep's missing jobs (see `lstmlab.sweep`) and
+writes the folder whole."""
 
 import base64
 import html as html_text
@@ -7,11 +8,12 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lstmlab.comparison import FIGURES, ComparisonDocument, Job, JobResult, comparison_document, run_jobs
+from lstmlab import sweep
+from lstmlab.comparison import FIGURES, ComparisonDocument, Job, comparison_document
+from lstmlab.engines import run_missing
 from lstmlab.figures import sequences_figure, solved_figure
 from lstmlab.render_tasks import comparison_rows, reach_lines
 from lstmlab.report import STYLE  # one look for every report lstmlab writes
-from lstmlab.reproduction import write_folder
 
 COLUMNS = ("cell", "lag", "solved", "median sequences", "fastest–slowest", "seconds")
 FIGURE_SOLVED, FIGURE_SEQUENCES = FIGURES
@@ -82,9 +84,24 @@ def compare(
     jobs: Sequence[Job],
     seeds: Sequence[int],
     out: Path,
-    on_done: Callable[[int, JobResult], None] | None = None,
+    on_done: Callable[[int], None] | None = None,
+    *,
+    engine: str = "local",
+    address: str | None = None,
+    resume: bool = False,
+    group: int | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
 ) -> ComparisonDocument:
-    """Run every job (a plain local loop), then write the report folder `out` whole."""
-    document = comparison_document(run_jobs(jobs, on_done), seeds, out)
-    write_folder(out, report_files(document))
+    """Run the jobs not yet in `out` (each result written there as it finishes), then write
+    the report folder whole from the results on disk. on_plan(done, total) before any job."""
+    out = Path(out)
+    cores = sweep.cores_per_job(out, resume)
+    settings = sweep.sweep_settings("compare", jobs, seeds, group, cores)
+    ids = [sweep.job_id(job) for job in jobs]
+    missing = sweep.begin(out, settings, ids, resume)
+    if on_plan is not None:
+        on_plan(len(jobs) - len(missing), len(jobs))
+    run_missing(jobs, ids, missing, out, cores, sweep.compare_work, engine=engine, address=address, on_done=on_done)
+    document = comparison_document(sweep.load_results(out, jobs), seeds, out)
+    sweep.write_report(out, report_files(document))
     return document

@@ -17,6 +17,7 @@ import numpy as np
 from lstmlab.config import TaskConfig, load_task_config
 from lstmlab.document import Document, rounded
 from lstmlab.errors import ConfigError
+from lstmlab.i18n import _
 from lstmlab.paper import DIFFERENCES, get_task
 from lstmlab.results import versions
 from lstmlab.task_results import PaperFigures, TaskOutcome, outcome, paper_figures
@@ -39,32 +40,40 @@ def parse_cells(text: str) -> tuple[CellChoice, ...]:
     for part in (p.strip() for p in text.split(",")):
         cell, colon, bias = part.partition(":")
         if colon and cell != "lstm":
-            raise ConfigError(f"--cells {part!r}: only the lstm cell takes a forget bias (lstm:B)")
+            raise ConfigError(_("--cells {part!r}: only the lstm cell takes a forget bias (lstm:B)").format(part=part))
         try:
             forget_bias = float(bias) if colon else 1.0
         except ValueError:
-            raise ConfigError(f"--cells {part!r}: the forget bias {bias!r} is not a number") from None
+            raise ConfigError(
+                _("--cells {part!r}: the forget bias {bias!r} is not a number").format(part=part, bias=bias)
+            ) from None
         label = f"lstm:{forget_bias:g}" if colon else cell
         choices.append(CellChoice(label, cell, forget_bias))
     labels = [c.label for c in choices]
     if len(set(labels)) != len(labels):
-        raise ConfigError(f"--cells {text!r} names a cell twice")
+        raise ConfigError(_("--cells {text!r} names a cell twice").format(text=text))
     return tuple(choices)
 
 
 def parse_lags(text: str | None, task: str) -> tuple[int | None, ...]:
     if get_task(task).default_lag is None:
         if text is not None:
-            raise ConfigError(f"task {task!r} has no lag: its strings' lengths come from its grammar; leave out --lags")
+            raise ConfigError(
+                _("task {task!r} has no lag: its strings' lengths come from its grammar; leave out --lags").format(
+                    task=task
+                )
+            )
         return (None,)
     lags = []
     for part in (text or DEFAULT_LAGS).split(","):
         try:
             lags.append(int(part))
         except ValueError:
-            raise ConfigError(f"--lags: {part.strip()!r} is not a whole number; give lags like 10,20,50,100") from None
+            raise ConfigError(
+                _("--lags: {value!r} is not a whole number; give lags like 10,20,50,100").format(value=part.strip())
+            ) from None
     if len(set(lags)) != len(lags):
-        raise ConfigError(f"--lags {text!r} names a lag twice")
+        raise ConfigError(_("--lags {text!r} names a lag twice").format(text=text))
     return tuple(sorted(lags))
 
 
@@ -83,6 +92,8 @@ class JobResult:
     solved_at: tuple[int, ...]  # per seed, training sequences to solve; -1: never
     sequences: tuple[int, ...]  # per seed, training sequences seen
     seconds: float
+    # per seed, the mean training loss between checks, each check until its group stopped
+    loss: tuple[tuple[float, ...], ...] = ()
 
 
 def plan_jobs(
@@ -115,6 +126,10 @@ def run_job(job: Job) -> JobResult:
         tuple(int(s) for s in training.solved_at),
         tuple(int(s) for s in training.sequences),
         training.train_seconds + training.compile_seconds,
+        tuple(
+            tuple(float(x) for x in row[: seen // training.check_every])
+            for row, seen in zip(training.loss, training.sequences, strict=True)
+        ),
     )
 
 
@@ -170,7 +185,7 @@ def comparison_document(
     results: Sequence[JobResult], seeds: Sequence[int], out: Path, command: Sequence[str] | None = None
 ) -> ComparisonDocument:
     if not results:
-        raise ConfigError("nothing to compare: no cells or no lags")
+        raise ConfigError(_("nothing to compare: no cells or no lags"))
     if command is None:
         command = [Path(sys.argv[0]).name, *sys.argv[1:]]
     first = results[0].job.config
@@ -210,3 +225,19 @@ def comparison_document(
         tuple(command),
         versions(),
     )
+
+
+def compare_cells(
+    task: str,
+    cells: str = DEFAULT_CELLS,
+    lags: str | None = None,
+    seeds: Sequence[int] = range(1, 11),
+    **settings,
+) -> ComparisonDocument:
+    """`lstmlab compare` from Python, without a report folder: every cell (as --cells writes
+    them, e.g. "lstm,lstm:5,gru,rnn") at every lag (as --lags, e.g. "10,50"), each seed
+    trained until solved or out of budget. `settings`: budget, check_every, units, optimizer,
+    learning_rate. Every setting is checked before any training."""
+    seeds = tuple(int(s) for s in seeds)
+    jobs = plan_jobs(task, parse_cells(cells), parse_lags(lags, task), seeds, **settings)
+    return comparison_document(run_jobs(jobs), seeds, Path(""), command=())

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import TUTORIAL, tutorial_settings
+from lstmlab.i18n import _
 from lstmlab.paper import get_task
 
 CELLS = ("lstm", "lstm-1997", "gru", "rnn")  # lstmlab.cell has their equations
@@ -74,7 +75,9 @@ def check_names(settings_type: type, names) -> None:
     known = {f.name for f in dataclasses.fields(settings_type)}
     for name in names:
         if name not in known:
-            raise ConfigError(f"unknown setting {name!r}; allowed: {', '.join(sorted(known))}")
+            raise ConfigError(
+                _("unknown setting {name!r}; allowed: {value}").format(name=name, value=", ".join(sorted(known)))
+            )
 
 
 def load_config(name: str, **overrides) -> Config:
@@ -100,12 +103,16 @@ def steps_per_epoch(config: Config, samples: int) -> int:
 
 def _choice(name: str, value, allowed: tuple) -> None:
     if value not in allowed:
-        raise ConfigError(f"{name} {value!r} is not allowed; choose one of: {', '.join(allowed)}")
+        raise ConfigError(
+            _("{name} {value!r} is not allowed; choose one of: {value2}").format(
+                name=name, value=value, value2=", ".join(allowed)
+            )
+        )
 
 
 def _positive(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} must be a positive whole number, got {value!r}")
+        raise ConfigError(_("{name} must be a positive whole number, got {value!r}").format(name=name, value=value))
 
 
 def validate(config: Config) -> Config:
@@ -121,31 +128,40 @@ def validate(config: Config) -> Config:
     if config.batch_size is not None:
         _positive("batch size", config.batch_size)
     if config.units > MAX_UNITS:  # a typo's guard: 10**12 units would overflow JAX's shapes
-        raise ConfigError(f"units {config.units} is too many; allowed: 1..{MAX_UNITS}")
+        raise ConfigError(
+            _("units {units} is too many; allowed: 1..{MAX_UNITS}").format(units=config.units, MAX_UNITS=MAX_UNITS)
+        )
     validate_alphabet(config.alphabet)
     if config.sequence is None and config.data == "windows" and config.seq_length >= len(config.alphabet):
         raise ConfigError(
-            f"window length {config.seq_length} must be smaller than the alphabet's length "
-            f"{len(config.alphabet)} (allowed: 1..{len(config.alphabet) - 1})"
+            _(
+                "window length {seq_length} must be smaller than the alphabet's length "
+                "{n_alphabet} (allowed: 1..{value})"
+            ).format(seq_length=config.seq_length, n_alphabet=len(config.alphabet), value=len(config.alphabet) - 1)
         )
     if config.data == "runs" and config.seq_length > len(config.alphabet) - 1:
         raise ConfigError(
-            f"longest run {config.seq_length} must be smaller than the alphabet's length "
-            f"{len(config.alphabet)} (allowed: 1..{len(config.alphabet) - 1})"
+            _(
+                "longest run {seq_length} must be smaller than the alphabet's length {n_alphabet} (allowed: 1..{value})"
+            ).format(seq_length=config.seq_length, n_alphabet=len(config.alphabet), value=len(config.alphabet) - 1)
         )
     if config.data == "runs" and len(config.alphabet) < 3:
-        raise ConfigError(f"random runs need an alphabet of at least 3 symbols, got {config.alphabet!r}")
+        raise ConfigError(
+            _("random runs need an alphabet of at least 3 symbols, got {alphabet!r}").format(alphabet=config.alphabet)
+        )
     if config.sequence is not None and config.data == "runs":
-        raise ConfigError("a text to learn is read in fixed windows; random runs (variable-length) use the alphabet")
+        raise ConfigError(_("a text to learn is read in fixed windows; random runs (variable-length) use the alphabet"))
     if config.framing == "features" and config.data == "runs":
-        raise ConfigError("framing 'features' needs fixed windows; variable-length runs use 'timesteps'")
+        raise ConfigError(_("framing 'features' needs fixed windows; variable-length runs use 'timesteps'"))
     if config.stateful and config.shuffle:
-        raise ConfigError("a stateful model carries state from sample to sample in order: use shuffle off")
+        raise ConfigError(_("a stateful model carries state from sample to sample in order: use shuffle off"))
     for name, value, top in (("seed", config.seed, MAX_SEED), ("data seed", config.data_seed, MAX_DATA_SEED)):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-            raise ConfigError(f"{name} must be a whole number in 0..{top}, got {value!r}")
+            raise ConfigError(
+                _("{name} must be a whole number in 0..{top}, got {value!r}").format(name=name, top=top, value=value)
+            )
     if not 0.0 <= config.holdout < 1.0:
-        raise ConfigError(f"holdout {config.holdout!r} must be a fraction in [0, 1)")
+        raise ConfigError(_("holdout {holdout!r} must be a fraction in [0, 1)").format(holdout=config.holdout))
     return config
 
 
@@ -154,32 +170,46 @@ def _check_cell(config) -> None:
     _choice("cell", config.cell, CELLS)
     _choice("optimizer", config.optimizer, OPTIMIZERS)
     if isinstance(config.forget_bias, bool) or not isinstance(config.forget_bias, int | float):
-        raise ConfigError(f"forget bias must be a number, got {config.forget_bias!r}")
+        raise ConfigError(_("forget bias must be a number, got {forget_bias!r}").format(forget_bias=config.forget_bias))
     if not -100 <= config.forget_bias <= 100:  # also refuses NaN
-        raise ConfigError(f"forget bias {config.forget_bias!r} is not allowed; give a number in -100..100")
+        raise ConfigError(
+            _("forget bias {forget_bias!r} is not allowed; give a number in -100..100").format(
+                forget_bias=config.forget_bias
+            )
+        )
     if config.cell != "lstm" and config.forget_bias != TUTORIAL["forget_bias"]:
-        raise ConfigError(f"forget bias applies to the lstm cell; cell {config.cell!r} has no forget gate")
+        raise ConfigError(
+            _("forget bias applies to the lstm cell; cell {cell!r} has no forget gate").format(cell=config.cell)
+        )
     if config.cell == "rnn" and config.recurrent_activation != TUTORIAL["recurrent_activation"]:
         raise ConfigError(
-            f"recurrent activation {config.recurrent_activation!r} applies to gated cells; cell 'rnn' has no gates"
+            _("recurrent activation {recurrent_activation!r} applies to gated cells; cell 'rnn' has no gates").format(
+                recurrent_activation=config.recurrent_activation
+            )
         )
     if not config.learning_rate > 0 or config.learning_rate == float("inf"):
-        raise ConfigError(f"learning rate must be positive, got {config.learning_rate!r}")
+        raise ConfigError(
+            _("learning rate must be positive, got {learning_rate!r}").format(learning_rate=config.learning_rate)
+        )
 
 
 def validate_alphabet(alphabet: str) -> str:
     if not alphabet:
-        raise ConfigError("the alphabet is empty; give at least 2 distinct symbols")
+        raise ConfigError(_("the alphabet is empty; give at least 2 distinct symbols"))
     seen: dict[str, int] = {}
     for position, symbol in enumerate(alphabet):
         if symbol in seen:
             raise ConfigError(
-                f"the alphabet {alphabet!r} repeats {symbol!r} (positions {seen[symbol]} and "
-                f"{position}); every symbol must be distinct"
+                _(
+                    "the alphabet {alphabet!r} repeats {symbol!r} (positions {value} and {position}); "
+                    "every symbol must be distinct"
+                ).format(alphabet=alphabet, symbol=symbol, value=seen[symbol], position=position)
             )
         seen[symbol] = position
     if len(alphabet) < 2:
-        raise ConfigError(f"the alphabet {alphabet!r} has one symbol; give at least 2 distinct symbols")
+        raise ConfigError(
+            _("the alphabet {alphabet!r} has one symbol; give at least 2 distinct symbols").format(alphabet=alphabet)
+        )
     return alphabet
 
 
@@ -234,24 +264,44 @@ def validate_task(config: TaskConfig) -> TaskConfig:
     task = get_task(config.task)
     _choice("recurrent activation", config.recurrent_activation, RECURRENT_ACTIVATIONS)
     if task.default_lag is None and config.lag is not None:
-        raise ConfigError(f"task {config.task!r} has no lag: its strings' lengths come from its grammar")
+        raise ConfigError(
+            _("task {task!r} has no lag: its strings' lengths come from its grammar").format(task=config.task)
+        )
     if task.default_lag is not None:
         _positive("lag", config.lag)
         if not task.min_lag <= config.lag <= 10_000:
-            raise ConfigError(f"lag {config.lag} is not allowed for {config.task!r}; allowed: {task.min_lag}..10000")
+            raise ConfigError(
+                _("lag {lag} is not allowed for {task!r}; allowed: {min_lag}..10000").format(
+                    lag=config.lag, task=config.task, min_lag=task.min_lag
+                )
+            )
     for name in ("units", "batch_size", "budget", "check_every"):
         _positive(name.replace("_", " "), getattr(config, name))
     if config.units > MAX_UNITS:
-        raise ConfigError(f"units {config.units} is too many; allowed: 1..{MAX_UNITS}")
+        raise ConfigError(
+            _("units {units} is too many; allowed: 1..{MAX_UNITS}").format(units=config.units, MAX_UNITS=MAX_UNITS)
+        )
     if config.budget > MAX_BUDGET:
-        raise ConfigError(f"budget {config.budget:,} is too large; allowed: 1..{MAX_BUDGET:,} training sequences")
+        raise ConfigError(
+            _("budget {budget:,} is too large; allowed: 1..{MAX_BUDGET:,} training sequences").format(
+                budget=config.budget, MAX_BUDGET=MAX_BUDGET
+            )
+        )
     if config.check_every > config.budget:
-        raise ConfigError(f"check every {config.check_every:,} sequences is more than the budget {config.budget:,}")
+        raise ConfigError(
+            _("check every {check_every:,} sequences is more than the budget {budget:,}").format(
+                check_every=config.check_every, budget=config.budget
+            )
+        )
     if config.check_every % config.batch_size:
         raise ConfigError(
-            f"check every {config.check_every} sequences is not a whole number of batches of {config.batch_size}"
+            _("check every {check_every} sequences is not a whole number of batches of {batch_size}").format(
+                check_every=config.check_every, batch_size=config.batch_size
+            )
         )
     _check_cell(config)
     if isinstance(config.seed, bool) or not isinstance(config.seed, int) or not 0 <= config.seed <= MAX_SEED:
-        raise ConfigError(f"seed must be a whole number in 0..{MAX_SEED}, got {config.seed!r}")
+        raise ConfigError(
+            _("seed must be a whole number in 0..{MAX_SEED}, got {seed!r}").format(MAX_SEED=MAX_SEED, seed=config.seed)
+        )
     return config

@@ -13,6 +13,7 @@ import numpy as np
 
 from lstmlab.config import Config
 from lstmlab.errors import DataError
+from lstmlab.i18n import _
 
 PAD = -1  # marks a padded step in `Patterns.inputs`; never a symbol's code
 
@@ -47,7 +48,11 @@ def encode_text(text: str, alphabet: str) -> np.ndarray:
     for position, symbol in enumerate(text):
         if symbol not in index:
             shown = alphabet if len(alphabet) <= 40 else alphabet[:37] + "…"
-            raise DataError(f"{symbol!r} is not in the alphabet {shown!r} (position {position})")
+            raise DataError(
+                _("{symbol!r} is not in the alphabet {shown!r} (position {position})").format(
+                    symbol=symbol, shown=shown, position=position
+                )
+            )
         codes.append(index[symbol])
     return np.asarray(codes, np.int32)
 
@@ -56,7 +61,11 @@ def windows(codes: np.ndarray, length: int) -> Patterns:
     """Every window of `length` codes and the code after it: ABC -> D, BCD -> E, ..."""
     count = len(codes) - length
     if count < 1:
-        raise DataError(f"a sequence of {len(codes)} symbols has no window of length {length} with a next symbol")
+        raise DataError(
+            _("a sequence of {n_codes} symbols has no window of length {length} with a next symbol").format(
+                n_codes=len(codes), length=length
+            )
+        )
     starts = np.arange(count)[:, None] + np.arange(length)[None, :]
     return Patterns(codes[starts].astype(np.int32), codes[length:].astype(np.int32))
 
@@ -136,18 +145,28 @@ def read_sequence(path: str | os.PathLike) -> str:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise DataError(f"cannot read the sequence file '{path}': {e.strerror or e}") from None
+        raise DataError(
+            _("cannot read the sequence file '{path}': {value}").format(path=path, value=e.strerror or e)
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise DataError(f"the sequence file '{path}' is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+        raise DataError(
+            _("the sequence file '{path}' is not UTF-8 text (byte {start}); save it as UTF-8").format(
+                path=path, start=e.start
+            )
+        ) from None
     text = text.removesuffix("\n").removesuffix("\r")
     if not text:
-        raise DataError(f"the sequence file '{path}' is empty; give a text of at least 2 distinct symbols")
+        raise DataError(
+            _("the sequence file '{path}' is empty; give a text of at least 2 distinct symbols").format(path=path)
+        )
     if len(distinct_symbols(text)) < 2:
         raise DataError(
-            f"the sequence file '{path}' has one distinct symbol ({text[0]!r}); "
-            "give a text of at least 2 distinct symbols"
+            _(
+                "the sequence file '{path}' has one distinct symbol ({value!r}); give a text of "
+                "at least 2 distinct symbols"
+            ).format(path=path, value=text[0])
         )
     return text
 
@@ -174,7 +193,11 @@ def split_holdout(patterns: Patterns, config: Config) -> tuple[Patterns, Pattern
     if config.data == "windows":
         keep = len(patterns) - max(1, round(len(patterns) * config.holdout))
         if keep < 1:
-            raise DataError(f"holdout {config.holdout} leaves no pattern to train on ({len(patterns)} in all)")
+            raise DataError(
+                _("holdout {holdout} leaves no pattern to train on ({n_patterns} in all)").format(
+                    holdout=config.holdout, n_patterns=len(patterns)
+                )
+            )
         return patterns.subset(slice(0, keep)), patterns.subset(slice(keep, None))
     distinct = np.unique(patterns.inputs, axis=0)
     chooser = np.random.default_rng(config.data_seed)
@@ -182,6 +205,6 @@ def split_holdout(patterns: Patterns, config: Config) -> tuple[Patterns, Pattern
     held = distinct[chooser.permutation(len(distinct))[:n_held]]
     is_held = (patterns.inputs[:, None, :] == held[None, :, :]).all(axis=2).any(axis=1)
     if is_held.all():
-        raise DataError(f"holdout {config.holdout} leaves no pattern to train on")
+        raise DataError(_("holdout {holdout} leaves no pattern to train on").format(holdout=config.holdout))
     held_rows = np.unique(patterns.inputs[is_held], axis=0, return_index=True)[1]
     return patterns.subset(~is_held), patterns.subset(np.flatnonzero(is_held)[held_rows])

@@ -9,6 +9,7 @@ line's help and `lstmlab list` read from here too.
 from dataclasses import dataclass, field
 
 from lstmlab.errors import ConfigError
+from lstmlab.i18n import N_, _
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -50,32 +51,32 @@ class Experiment:
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in [
-        Experiment("naive", "one letter in, the next letter out", 84.00, {"seq_length": 1}),
+        Experiment("naive", N_("one letter in, the next letter out"), 84.00, {"seq_length": 1}),
         Experiment(
-            "features", "a three-letter window as three features of one time step", 86.96, {"framing": "features"}
+            "features", N_("a three-letter window as three features of one time step"), 86.96, {"framing": "features"}
         ),
-        Experiment("timesteps", "a three-letter window as three time steps of one feature", 100.00),
+        Experiment("timesteps", N_("a three-letter window as three time steps of one feature"), 100.00),
         Experiment(
             "batch-state",
-            "one letter in; all 25 pairs in one unshuffled batch",
+            N_("one letter in; all 25 pairs in one unshuffled batch"),
             100.00,
             {"seq_length": 1, "units": 16, "epochs": 5000, "batch_size": None, "shuffle": False},
-            "20 random patterns, all right",
+            N_("20 random patterns, all right"),
             random_sample=True,
         ),
         Experiment(
             "stateful",
-            "one letter in; state carried from each letter to the next, reset every epoch",
+            N_("one letter in; state carried from each letter to the next, reset every epoch"),
             100.00,
             {"seq_length": 1, "units": 50, "epochs": 300, "batch_size": 1, "shuffle": False, "stateful": True},
-            "from A spells A..Z; from K after a reset: K->B",
+            N_("from A spells A..Z; from K after a reset: K->B"),
         ),
         Experiment(
             "variable-length",
-            "runs of 1 to 5 consecutive letters, pre-padded to 5 time steps",
+            N_("runs of 1 to 5 consecutive letters, pre-padded to 5 time steps"),
             98.90,
             {"data": "runs", "seq_length": 5},
-            "20 random patterns, 19 right (a later rerun: 98.40%)",
+            N_("20 random patterns, 19 right (a later rerun: 98.40%)"),
             random_sample=True,
         ),
     ]
@@ -84,7 +85,9 @@ EXPERIMENTS: dict[str, Experiment] = {
 
 def get_experiment(name: str) -> Experiment:
     if name not in EXPERIMENTS:
-        raise ConfigError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
+        raise ConfigError(
+            _("unknown experiment {name!r}; choose one of: {names}").format(name=name, names=", ".join(EXPERIMENTS))
+        )
     return EXPERIMENTS[name]
 
 

@@ -27,9 +27,10 @@ def png_bytes(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def accuracy_figure(title: str, accuracies, tutorial_percent: float, patterns: int) -> bytes:
+def accuracy_figure(title: str, accuracies, tutorial_percent: float | None, patterns: int) -> bytes:
     """Histogram of per-seed accuracy (percent). With n training patterns an accuracy is
-    k/n, so each bar is one possible value k/n when n is small enough to show them all."""
+    k/n, so each bar is one possible value k/n when n is small enough to show them all.
+    The tutorial's figure is marked when there is one (None: a run of no tutorial experiment)."""
     values = np.asarray(accuracies, dtype=np.float64) * 100
     figure = Figure(figsize=(6.4, 3.4), layout="constrained")
     axes = figure.add_subplot()
@@ -39,12 +40,13 @@ def accuracy_figure(title: str, accuracies, tutorial_percent: float, patterns: i
     else:
         edges = np.linspace(0, 100, 201)  # half-percent bars
     axes.hist(values, bins=edges, color=OURS, alpha=0.85, label=f"{len(values)} seeds")
-    axes.axvline(
-        tutorial_percent, color=TUTORIAL, linestyle="--", linewidth=2, label=f"tutorial {tutorial_percent:.2f}%"
-    )
+    if tutorial_percent is not None:
+        axes.axvline(
+            tutorial_percent, color=TUTORIAL, linestyle="--", linewidth=2, label=f"tutorial {tutorial_percent:.2f}%"
+        )
     median = float(np.median(values))
     axes.axvline(median, color="black", linewidth=1, label=f"median {median:.2f}%")
-    low = min(float(values.min()), tutorial_percent)
+    low = min(float(values.min()), median if tutorial_percent is None else tutorial_percent)
     axes.set_xlim(max(0.0, low - 8), 101.5)
     axes.set_xlabel("accuracy on the training patterns (%)")
     axes.set_ylabel("seeds")

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lstmlab.errors import LstmlabError
+from lstmlab.i18n import _
 
 MODE = 0o755  # mkdtemp makes a private folder; what lstmlab writes is for reading
 AT_FDCWD = -100  # renameat2's "relative to the current folder", as the open() family takes it
@@ -49,23 +50,33 @@ def check_target(
         real = _followed(target, label, error)
         ancestor = _nearest_folder(real, label, error)
         if not ancestor.is_dir():
-            raise error(f"{label} '{ancestor}' is a file, not a folder")
+            raise error(_("{label} '{ancestor}' is a file, not a folder").format(label=label, ancestor=ancestor))
         if parent_must_exist and not real.absolute().parent.is_dir():
-            raise error(f"{label} its folder '{target.parent}' does not exist; create it first")
+            raise error(
+                _("{label} its folder '{parent}' does not exist; create it first").format(
+                    label=label, parent=target.parent
+                )
+            )
         _try_a_folder_in(ancestor, label, error)
         if not real.exists():
             return target
         if not real.is_dir():
-            raise error(f"{label} it is a file, not a folder")
+            raise error(_("{label} it is a file, not a folder").format(label=label))
         entries = sorted(p.name for p in real.iterdir())
         if entries and not is_ours(real):
             shown = ", ".join(entries[:5]) + (", …" if len(entries) > 5 else "")
             raise error(
-                f"{label} it holds files that are not {kind} ({shown}); "
-                f"give a new or empty folder, or one that holds {kind} (which is replaced)"
+                _(
+                    "{label} it holds files that are not {kind} ({shown}); "
+                    "give a new or empty folder, or one that holds {kind} (which is replaced)"
+                ).format(label=label, kind=kind, shown=shown)
             )
     except OSError as e:  # a folder on the way that cannot be listed or looked into
-        raise error(f"{label} cannot look into '{e.filename or target}': {_reason(e)}") from None
+        raise error(
+            _("{label} cannot look into '{path}': {reason}").format(
+                label=label, path=e.filename or target, reason=_reason(e)
+            )
+        ) from None
     return target
 
 
@@ -86,13 +97,17 @@ def write_atomically(
     (KeyboardInterrupt included) the new folder is removed and `target` is left as it was.
     """
     target = Path(target)
-    label = label or f"cannot write '{target}':"
+    label = label or _("cannot write '{target}':").format(target=target)
     final = _followed(target, label, error)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.saving-", dir=final.parent))
     except OSError as e:
-        raise error(f"{label} cannot create a folder in '{e.filename or final.parent}': {_reason(e)}") from None
+        raise error(
+            _("{label} cannot create a folder in '{folder}': {reason}").format(
+                label=label, folder=e.filename or final.parent, reason=_reason(e)
+            )
+        ) from None
     try:
         write(tmp)
         _fsync_tree(tmp)
@@ -100,7 +115,9 @@ def write_atomically(
         with _signals_held():
             _swap_in(tmp, final)
     except OSError as e:
-        raise error(f"{label} {_reason(e)}; '{target}' is as it was") from None
+        raise error(
+            _("{label} {reason}; '{target}' is as it was").format(label=label, reason=_reason(e), target=target)
+        ) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # only there if something failed
     _fsync_quietly(final.parent)
@@ -123,7 +140,9 @@ def _followed(path: Path, label: str, error: type[LstmlabError]) -> Path:
         os.stat(path)
     except OSError as e:
         raise error(
-            f"{label} '{path}' is a symbolic link to '{os.readlink(path)}', which cannot be followed ({_reason(e)})"
+            _("{label} '{path}' is a symbolic link to '{link}', which cannot be followed ({reason})").format(
+                label=label, path=path, link=os.readlink(path), reason=_reason(e)
+            )
         ) from None
     return Path(os.path.realpath(path))
 
@@ -149,7 +168,11 @@ def _try_a_folder_in(folder: Path, label: str, error: type[LstmlabError]) -> Non
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".lstmlab-probe-", dir=folder))
     except OSError as e:
-        raise error(f"{label} cannot create a folder in '{folder}': {_reason(e)}") from None
+        raise error(
+            _("{label} cannot create a folder in '{folder}': {reason}").format(
+                label=label, folder=folder, reason=_reason(e)
+            )
+        ) from None
 
 
 # --- the swap ------------------------------------------------------------------------------

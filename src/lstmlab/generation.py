@@ -12,6 +12,7 @@ from lstmlab.config import Config
 from lstmlab.data import encode_text
 from lstmlab.document import Document, rounded
 from lstmlab.errors import DataError
+from lstmlab.i18n import _, later
 from lstmlab.reading import count, feed, read_window
 
 
@@ -34,19 +35,23 @@ class Generation(Document):
 def generate(params: dict, config: Config, start: str, steps: int, warmup: str = "") -> Generation:
     """Feed the model its own predictions `steps` times, beginning after `warmup + start`."""
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise DataError(f"steps must be a positive whole number, got {steps}")
+        raise DataError(_("steps must be a positive whole number, got {steps}").format(steps=steps))
     if not start:
-        raise DataError("the start text is empty; give at least one symbol from the model's alphabet")
+        raise DataError(_("the start text is empty; give at least one symbol from the model's alphabet"))
     codes = np.concatenate([encode_text(warmup, config.alphabet), encode_text(start, config.alphabet)])
     window = config.seq_length
     if (config.stateful or config.data == "windows") and len(codes) < window:
-        raise DataError(f"{warmup + start!r} has {count(codes)}; this model needs at least {window} to start")
+        raise DataError(
+            _("{value!r} has {value2}; this model needs at least {window} to start").format(
+                value=warmup + start, value2=count(codes), window=window
+            )
+        )
     if config.stateful:
         probs, state = feed(params, config, codes)
         p = probs[-1]
     else:
         state = None
-        p, _ = read_window(params, config, codes[-window:])
+        p, _state = read_window(params, config, codes[-window:])
     out = []
     for step in range(steps):
         best = int(np.argmax(p))
@@ -89,7 +94,9 @@ def seeded_generations(params: dict, config: Config) -> StatefulDemonstrations:
     alphabet, window = config.alphabet, config.seq_length
     first = alphabet[:window]
     generations = [
-        Demonstration(f"From {first} after a reset:", generate(params, config, first, len(alphabet) - window))
+        Demonstration(
+            later("From {first} after a reset:", first=first), generate(params, config, first, len(alphabet) - window)
+        )
     ]
     k = min(10, len(alphabet) // 2)
     steps = min(5, len(alphabet) - (k + window))
@@ -99,16 +106,20 @@ def seeded_generations(params: dict, config: Config) -> StatefulDemonstrations:
     reset = generate(params, config, start, steps)
     warmed = generate(params, config, start, steps, warmup=before)
     generations += [
-        Demonstration(f"New start: {start}, after a reset:", reset),
-        Demonstration(f"New start: {start}, after warming the state with {before}:", warmed),
+        Demonstration(later("New start: {start}, after a reset:", start=start), reset),
+        Demonstration(
+            later("New start: {start}, after warming the state with {before}:", start=start, before=before), warmed
+        ),
     ]
     return StatefulDemonstrations(tuple(generations), explain(reset, warmed, alphabet, first))
 
 
 def _too_short(alphabet: str, window: int) -> str:
-    return (
-        f"No restart demonstration: the alphabet has {len(alphabet)} symbols and the window {window}, "
-        "so no later start has a window and an answer after it."
+    return later(
+        "No restart demonstration: the alphabet has {symbols} symbols and the window {window}, "
+        "so no later start has a window and an answer after it.",
+        symbols=len(alphabet),
+        window=window,
     )
 
 
@@ -118,20 +129,35 @@ def explain(reset: Generation, warmed: Generation, alphabet: str, first: str) ->
     reset_answer, warmed_answer = reset.steps[0].predicted, warmed.steps[0].predicted
     after_first = alphabet[len(first)]
     if reset_answer != right and warmed_answer == right:
-        like_first = f" — what follows {first}" if reset_answer == after_first else ""
-        return (
-            f"Why: after a reset the state is the one every epoch began with, when the input was always {first}, "
-            f"so from {reset.start} it answers {reset_answer}{like_first}; warmed with the letters before it, "
-            f"the state is where training had it, and it answers {right}."
+        like_first = later(" — what follows {first}", first=first) if reset_answer == after_first else ""
+        return later(
+            "Why: after a reset the state is the one every epoch began with, when the input was always {first}, "
+            "so from {start} it answers {answer}{like_first}; warmed with the letters before it, "
+            "the state is where training had it, and it answers {right}.",
+            first=first,
+            start=reset.start,
+            answer=reset_answer,
+            like_first=like_first,
+            right=right,
         )
     if reset_answer == right and warmed_answer == right:
-        return (
-            f"From {reset.start} this model answers {right} both after a reset and after warming: "
-            "here it does not depend on the state it starts from."
+        return later(
+            "From {start} this model answers {right} both after a reset and after warming: "
+            "here it does not depend on the state it starts from.",
+            start=reset.start,
+            right=right,
         )
     if warmed_answer != right:
-        return (
-            f"Even warmed with the letters before {reset.start} this model answers {warmed_answer}, not {right}: "
-            "it has not learned to carry the sequence in its state."
+        return later(
+            "Even warmed with the letters before {start} this model answers {answer}, not {right}: "
+            "it has not learned to carry the sequence in its state.",
+            start=reset.start,
+            answer=warmed_answer,
+            right=right,
         )
-    return f"After a reset this model answers {right} from {reset.start}, but warmed it answers {warmed_answer}."
+    return later(
+        "After a reset this model answers {right} from {start}, but warmed it answers {answer}.",
+        right=right,
+        start=reset.start,
+        answer=warmed_answer,
+    )

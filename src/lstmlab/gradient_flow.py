@@ -18,6 +18,7 @@ from lstmlab.cell import LSTMState, cell_step, zero_state
 from lstmlab.config import load_task_config
 from lstmlab.document import Document, significant
 from lstmlab.errors import ConfigError
+from lstmlab.i18n import _
 from lstmlab.network import readout, recurrent_params
 from lstmlab.paper import ANSWERED_AT_THE_END, PAPER_TASKS
 from lstmlab.tasks import Sequences, heldout_set, make_task
@@ -90,13 +91,15 @@ def band(values: np.ndarray, steps: int) -> Band:
 def check_task(name: str) -> None:
     if name not in ANSWERED_AT_THE_END:
         raise ConfigError(
-            f"gradients needs a task answered at its last step; choose one of: {', '.join(ANSWERED_AT_THE_END)}"
+            _("gradients needs a task answered at its last step; choose one of: {value}").format(
+                value=", ".join(ANSWERED_AT_THE_END)
+            )
         )
 
 
 def check_cells(cells: Sequence) -> None:
     if not cells:
-        raise ConfigError("no cells; give at least one, e.g. --cell lstm,rnn")
+        raise ConfigError(_("no cells; give at least one, e.g. --cell lstm,rnn"))
 
 
 def measure(
@@ -136,3 +139,18 @@ def measure(
         solved = int(training.solved.sum())
         curves.append(GradientCurve(choice.label, True, solved, band(hidden, steps), band(inputs, steps)))
     return GradientsDocument(task_name, configs[0].lag, tuple(seeds), budget, len(seqs.target), tuple(curves), None)
+
+
+def gradients(
+    task: str,
+    cells: str = "lstm,rnn",
+    seeds: Sequence[int] = range(1, 6),
+    *,
+    lag: int | None = None,
+    budget: int | None = None,
+    untrained_only: bool = False,
+) -> GradientsDocument:
+    """`lstmlab gradients` from Python: cells as --cell writes them (e.g. "lstm,lstm:5,rnn")."""
+    from lstmlab.comparison import parse_cells
+
+    return measure(task, parse_cells(cells), tuple(seeds), lag=lag, budget=budget, untrained_only=untrained_only)

@@ -5,6 +5,7 @@ Rows are units, columns are time steps labelled with the symbols read. Drawn wit
 matplotlib's Agg canvas directly (no pyplot: no GUI, no global figure state).
 """
 
+import io
 import os
 import tempfile
 import warnings
@@ -16,6 +17,7 @@ import numpy as np
 
 from lstmlab.cell import PANEL_NAMES
 from lstmlab.errors import DataError
+from lstmlab.i18n import _
 from lstmlab.inspection import HeatmapFile, Inspection
 from lstmlab.render_text import shown
 
@@ -41,22 +43,45 @@ def check_out_path(path: str | os.PathLike) -> Path:
     """The PNG file to write, if it can be: its folder exists and its name ends in .png."""
     path = Path(path)
     if path.suffix.lower() != ".png":
-        raise DataError(f"--out {str(path)!r}: the picture is written as PNG; give a file name ending in .png")
+        raise DataError(
+            _("--out {value!r}: the picture is written as PNG; give a file name ending in .png").format(value=str(path))
+        )
     if not path.parent.is_dir():
-        raise DataError(f"--out {str(path)!r}: the folder '{path.parent}' does not exist; create it first")
+        raise DataError(
+            _("--out {value!r}: the folder '{parent}' does not exist; create it first").format(
+                value=str(path), parent=path.parent
+            )
+        )
     if path.is_dir():
-        raise DataError(f"--out {str(path)!r} is a folder; give a file name ending in .png")
+        raise DataError(_("--out {value!r} is a folder; give a file name ending in .png").format(value=str(path)))
     if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise DataError(f"--out {str(path)!r}: the folder '{path.parent}' is not writable")
+        raise DataError(
+            _("--out {value!r}: the folder '{parent}' is not writable").format(value=str(path), parent=path.parent)
+        )
     return path
 
 
 def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> HeatmapFile:
     """Draw every panel of the inspection and write them as a PNG to `path`."""
+    path = check_out_path(path)
+    figure = heatmap_figure(inspection)
+    write_png(path, lambda file: _save_png(figure, file))
+    width, height = figure_pixels(inspection.steps, inspection.units, len(inspection.panels))
+    return HeatmapFile(str(path), width, height)
+
+
+def heatmap_png(inspection: Inspection) -> bytes:
+    """The picture `save_heatmap` writes, as PNG bytes (a notebook shows it inline)."""
+    buffer = io.BytesIO()
+    _save_png(heatmap_figure(inspection), buffer)
+    return buffer.getvalue()
+
+
+def heatmap_figure(inspection: Inspection):
+    """Every panel of the inspection in one matplotlib Figure, on the Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # matplotlib loads when there is a picture to draw
     from matplotlib.figure import Figure
 
-    path = check_out_path(path)
     names = inspection.panels
     width, height = figure_pixels(inspection.steps, inspection.units, len(names))
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
@@ -80,14 +105,14 @@ def save_heatmap(inspection: Inspection, path: str | os.PathLike) -> HeatmapFile
         ax.set_ylabel("unit", fontsize=8)
         figure.colorbar(image, ax=ax, fraction=0.08, pad=0.02, aspect=40)
     figure.suptitle(f"{inspection.input!r} → {inspection.predicted!r} (p = {inspection.probability:.2f})", fontsize=11)
-    def draw(file) -> None:
-        with warnings.catch_warnings():
-            # Emoji and other symbols the default font lacks are drawn as boxes; the picture is still right.
-            warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-            figure.savefig(file, format="png", dpi=DPI)
+    return figure
 
-    write_png(path, draw)
-    return HeatmapFile(str(path), width, height)
+
+def _save_png(figure, file: BinaryIO) -> None:
+    with warnings.catch_warnings():
+        # Emoji and other symbols the default font lacks are drawn as boxes; the picture is still right.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        figure.savefig(file, format="png", dpi=DPI)
 
 
 def write_png(path: Path, draw: Callable[[BinaryIO], None]) -> None:
@@ -96,7 +121,11 @@ def write_png(path: Path, draw: Callable[[BinaryIO], None]) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
-        raise DataError(f"--out {str(path)!r}: cannot write in the folder '{path.parent}' ({e.strerror})") from None
+        raise DataError(
+            _("--out {value!r}: cannot write in the folder '{parent}' ({strerror})").format(
+                value=str(path), parent=path.parent, strerror=e.strerror
+            )
+        ) from None
     try:
         with os.fdopen(fd, "wb") as file:
             draw(file)
@@ -105,5 +134,9 @@ def write_png(path: Path, draw: Callable[[BinaryIO], None]) -> None:
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(e, OSError):
-            raise DataError(f"--out {str(path)!r}: cannot write the picture ({e.strerror or e})") from None
+            raise DataError(
+                _("--out {value!r}: cannot write the picture ({value2})").format(
+                    value=str(path), value2=e.strerror or e
+                )
+            ) from None
         raise

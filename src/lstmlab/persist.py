@@ -27,6 +27,7 @@ import safetensors.numpy
 from lstmlab import __version__, folders
 from lstmlab.config import Config
 from lstmlab.errors import LstmlabError, ModelFileError
+from lstmlab.i18n import _
 from lstmlab.model import Model
 from lstmlab.network import init_model
 
@@ -99,8 +100,10 @@ def _expected(config: Config, subject: str) -> Shapes:
             return expected_tensors(config)
     except (OverflowError, ValueError, TypeError, MemoryError, UserWarning):
         raise ModelFileError(
-            f"{subject}: the settings describe no network lstmlab can build (units {config.units}, "
-            f"{len(config.alphabet)} symbols: its arrays would be too large)"
+            _(
+                "{subject}: the settings describe no network lstmlab can build (units {units}, "
+                "{n_alphabet} symbols: its arrays would be too large)"
+            ).format(subject=subject, units=config.units, n_alphabet=len(config.alphabet))
         ) from None
 
 
@@ -117,15 +120,31 @@ def _check_tensors(found: Shapes, expected: Shapes, subject: str, where: str) ->
     listing = _listing(expected)
     for name in found:
         if name not in expected:
-            raise ModelFileError(f"{subject} has an unexpected tensor {name!r}; expected only: {listing}")
+            raise ModelFileError(
+                _("{subject} has an unexpected tensor {name!r}; expected only: {listing}").format(
+                    subject=subject, name=name, listing=listing
+                )
+            )
     for name, (shape, dtype) in expected.items():
         if name not in found:
-            raise ModelFileError(f"{subject} lacks the tensor {name!r}; expected: {listing}")
+            raise ModelFileError(
+                _("{subject} lacks the tensor {name!r}; expected: {listing}").format(
+                    subject=subject, name=name, listing=listing
+                )
+            )
         found_shape, found_dtype = found[name]
         if found_shape != shape:
-            raise ModelFileError(f"{subject}: tensor {name!r} has shape {found_shape}, expected {shape} (from {where})")
+            raise ModelFileError(
+                _("{subject}: tensor {name!r} has shape {found_shape}, expected {shape} (from {where})").format(
+                    subject=subject, name=name, found_shape=found_shape, shape=shape, where=where
+                )
+            )
         if found_dtype != dtype:
-            raise ModelFileError(f"{subject}: tensor {name!r} has dtype {found_dtype}, expected {dtype}")
+            raise ModelFileError(
+                _("{subject}: tensor {name!r} has dtype {found_dtype}, expected {dtype}").format(
+                    subject=subject, name=name, found_dtype=found_dtype, dtype=dtype
+                )
+            )
 
 
 def _check_finite(tensors: dict[str, np.ndarray], subject: str) -> None:
@@ -134,8 +153,10 @@ def _check_finite(tensors: dict[str, np.ndarray], subject: str) -> None:
         bad = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
         if bad:
             raise ModelFileError(
-                f"{subject}: tensor {name!r} holds {bad} NaN or infinite value(s) of {np.size(values)}; "
-                "a model with them predicts nothing"
+                _(
+                    "{subject}: tensor {name!r} holds {bad} NaN or infinite value(s) of {value}; a "
+                    "model with them predicts nothing"
+                ).format(subject=subject, name=name, bad=bad, value=np.size(values))
             )
 
 
@@ -156,7 +177,7 @@ def save(directory: str | os.PathLike, models: Model | Sequence[Model]) -> Path:
     directory = Path(directory)
     label = f"cannot save to '{directory}':"
     if not models:
-        raise ModelFileError(f"{label} no model to save")
+        raise ModelFileError(_("{label} no model to save").format(label=label))
     if len(models) > 1:
         _check_seeds(models, label)
     tensors = [_tensors_of(model, label, len(models) > 1) for model in models]
@@ -182,8 +203,8 @@ def check_target(directory: str | os.PathLike) -> Path:
     return folders.check_target(
         directory,
         is_ours=_holds_only_models,
-        label=f"cannot save to '{directory}':",
-        kind="an lstmlab model",
+        label=_("cannot save to '{directory}':").format(directory=directory),
+        kind=_("an lstmlab model"),
         error=ModelFileError,
     )
 
@@ -193,9 +214,17 @@ def _check_seeds(models: list[Model], label: str) -> None:
     seen = set()
     for model in models:
         if not _is_whole(model.seed):
-            raise ModelFileError(f"{label} a model's seed is {model.seed!r}; each of several models needs a seed")
+            raise ModelFileError(
+                _("{label} a model's seed is {seed!r}; each of several models needs a seed").format(
+                    label=label, seed=model.seed
+                )
+            )
         if model.seed in seen:
-            raise ModelFileError(f"{label} two models have seed {model.seed}; each is saved in its own seed-<k>/")
+            raise ModelFileError(
+                _("{label} two models have seed {seed}; each is saved in its own seed-<k>/").format(
+                    label=label, seed=model.seed
+                )
+            )
         seen.add(model.seed)
 
 
@@ -203,7 +232,11 @@ def _tensors_of(model: Model, label: str, several: bool) -> dict[str, np.ndarray
     """The model's weights as named arrays, checked against its settings."""
     subject = f"{label} the model of seed {model.seed}" if several else f"{label} the model"
     if not isinstance(model.params, dict):
-        raise ModelFileError(f"{subject} has weights of type {type(model.params).__name__}; expected a dict")
+        raise ModelFileError(
+            _("{subject} has weights of type {type_name}; expected a dict").format(
+                subject=subject, type_name=type(model.params).__name__
+            )
+        )
     tensors = {name: np.ascontiguousarray(value) for name, value in flatten(_to_numpy(model.params)).items()}
     found = {name: (tuple(a.shape), str(a.dtype)) for name, a in tensors.items()}
     _check_tensors(found, _expected(model.config, subject), subject, "its settings")
@@ -268,23 +301,35 @@ def load(directory: str | os.PathLike) -> Model:
     try:
         return _load(directory)
     except OSError as e:  # anything unforeseen the file system says (permission denied on the way, ...)
-        raise ModelFileError(f"cannot read {e.filename or directory}: {e.strerror or e}") from None
+        raise ModelFileError(
+            _("cannot read {value}: {value2}").format(value=e.filename or directory, value2=e.strerror or e)
+        ) from None
 
 
 def _load(directory: Path) -> Model:
     if not directory.exists():
-        raise ModelFileError(f"no model at '{directory}': the folder does not exist")
+        raise ModelFileError(_("no model at '{directory}': the folder does not exist").format(directory=directory))
     if not directory.is_dir():
-        raise ModelFileError(f"'{directory}' is a file; give the folder that `lstmlab run … --save DIR` wrote")
+        raise ModelFileError(
+            _("'{directory}' is a file; give the folder that `lstmlab run … --save DIR` wrote").format(
+                directory=directory
+            )
+        )
     config_path = directory / CONFIG_FILE
     if not config_path.exists():
         seeds = sorted(p.name for p in directory.glob("seed-*") if (p / CONFIG_FILE).is_file())
         if seeds:
             choices = ", ".join(str(directory / s) for s in seeds)
-            raise ModelFileError(f"'{directory}' holds one model per seed; give one of: {choices}")
+            raise ModelFileError(
+                _("'{directory}' holds one model per seed; give one of: {choices}").format(
+                    directory=directory, choices=choices
+                )
+            )
         raise ModelFileError(
-            f"'{directory}' is not an lstmlab model: it has no {CONFIG_FILE} "
-            f"(expected {CONFIG_FILE} and {WEIGHTS_FILE}, as `lstmlab run … --save DIR` writes)"
+            _(
+                "'{directory}' is not an lstmlab model: it has no {CONFIG_FILE} (expected "
+                "{CONFIG_FILE} and {WEIGHTS_FILE}, as `lstmlab run … --save DIR` writes)"
+            ).format(directory=directory, CONFIG_FILE=CONFIG_FILE, WEIGHTS_FILE=WEIGHTS_FILE)
         )
     document = _read_document(config_path)
     config = _config_from(document["config"], config_path)
@@ -311,73 +356,125 @@ def _read_document(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise ModelFileError(f"cannot read {path}: {e.strerror or e}") from None
+        raise ModelFileError(_("cannot read {path}: {value}").format(path=path, value=e.strerror or e)) from None
     except UnicodeDecodeError as e:
-        raise ModelFileError(f"cannot read {path}: it is not UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise ModelFileError(
+            _("cannot read {path}: it is not UTF-8 text ({reason} at byte {start})").format(
+                path=path, reason=e.reason, start=e.start
+            )
+        ) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ModelFileError(f"{path} is not valid JSON ({e}); expected the config lstmlab wrote") from None
+        raise ModelFileError(
+            _("{path} is not valid JSON ({e}); expected the config lstmlab wrote").format(path=path, e=e)
+        ) from None
     except RecursionError:
-        raise ModelFileError(f"{path} nests too deeply to be the config lstmlab wrote") from None
+        raise ModelFileError(_("{path} nests too deeply to be the config lstmlab wrote").format(path=path)) from None
     if not isinstance(document, dict):
-        raise ModelFileError(f"{path} holds a JSON {type(document).__name__}; expected an object")
+        raise ModelFileError(
+            _("{path} holds a JSON {type_name}; expected an object").format(
+                path=path, type_name=type(document).__name__
+            )
+        )
     for field in REQUIRED_FIELDS:
         if field not in document:
-            raise ModelFileError(f"{path} lacks the field {field!r} (expected: {', '.join(REQUIRED_FIELDS)})")
+            raise ModelFileError(
+                _("{path} lacks the field {field!r} (expected: {value})").format(
+                    path=path, field=field, value=", ".join(REQUIRED_FIELDS)
+                )
+            )
     if document["format"] != FORMAT:
-        raise ModelFileError(f"{path} has format {document['format']!r}; expected {FORMAT!r}")
+        raise ModelFileError(
+            _("{path} has format {value!r}; expected {FORMAT!r}").format(
+                path=path, value=document["format"], FORMAT=FORMAT
+            )
+        )
     version = document["format_version"]
     if not _is_whole(version) or version < 1:
-        raise ModelFileError(f"{path} has format version {version!r}; expected a whole number 1..{FORMAT_VERSION}")
+        raise ModelFileError(
+            _("{path} has format version {version!r}; expected a whole number 1..{FORMAT_VERSION}").format(
+                path=path, version=version, FORMAT_VERSION=FORMAT_VERSION
+            )
+        )
     if version > FORMAT_VERSION:
         raise ModelFileError(
-            f"{path} has format version {version}, newer than this lstmlab ({__version__}) reads "
-            f"(up to {FORMAT_VERSION}); upgrade lstmlab"
+            _(
+                "{path} has format version {version}, newer than this lstmlab ({version__}) reads "
+                "(up to {FORMAT_VERSION}); upgrade lstmlab"
+            ).format(path=path, version=version, version__=__version__, FORMAT_VERSION=FORMAT_VERSION)
         )
     seed = document["seed"]
     if seed is not None and not _is_whole(seed):
-        raise ModelFileError(f"{path}: 'seed' is {json.dumps(seed)}; expected a whole number or null")
+        raise ModelFileError(
+            _("{path}: 'seed' is {value}; expected a whole number or null").format(path=path, value=json.dumps(seed))
+        )
     run_seeds = document.get("run_seeds")
     if run_seeds is not None and not (isinstance(run_seeds, list) and all(_is_whole(s) for s in run_seeds)):
-        raise ModelFileError(f"{path}: 'run_seeds' is {json.dumps(run_seeds)}; expected a list of whole numbers")
+        raise ModelFileError(
+            _("{path}: 'run_seeds' is {value}; expected a list of whole numbers").format(
+                path=path, value=json.dumps(run_seeds)
+            )
+        )
     return document
 
 
 def _config_from(saved, path: Path) -> Config:
     if not isinstance(saved, dict):
-        raise ModelFileError(f"{path}: 'config' is a JSON {type(saved).__name__}; expected an object of settings")
+        raise ModelFileError(
+            _("{path}: 'config' is a JSON {type_name}; expected an object of settings").format(
+                path=path, type_name=type(saved).__name__
+            )
+        )
     fields = {f.name: f for f in dataclasses.fields(Config)}
     saved = SETTINGS_ADDED_LATER | saved  # a model saved before they existed was trained with these
     for name, field in fields.items():
         if name not in saved:
-            raise ModelFileError(f"{path} lacks the setting {name!r} in 'config' (expected: {', '.join(fields)})")
+            raise ModelFileError(
+                _("{path} lacks the setting {name!r} in 'config' (expected: {value})").format(
+                    path=path, name=name, value=", ".join(fields)
+                )
+            )
         value = saved[name]
         kind = (float, int) if field.type is float else field.type
         wanted = getattr(field.type, "__name__", str(field.type))
         # bool is a subclass of int: JSON true must not pass for a number
         if not isinstance(value, kind) or (isinstance(value, bool) and field.type is not bool):
-            raise ModelFileError(f"{path}: setting {name!r} is {_shown(value)}; expected {wanted}")
+            raise ModelFileError(
+                _("{path}: setting {name!r} is {value}; expected {wanted}").format(
+                    path=path, name=name, value=_shown(value), wanted=wanted
+                )
+            )
         if isinstance(value, float) and not math.isfinite(value):  # json reads NaN and Infinity
-            raise ModelFileError(f"{path}: setting {name!r} is {_shown(value)}; expected a finite {wanted}")
+            raise ModelFileError(
+                _("{path}: setting {name!r} is {value}; expected a finite {wanted}").format(
+                    path=path, name=name, value=_shown(value), wanted=wanted
+                )
+            )
     try:
         return Config().replace(**saved)
     except LstmlabError as e:
-        raise ModelFileError(f"{path}: {e}") from None
+        raise ModelFileError(_("{path}: {e}").format(path=path, e=e)) from None
 
 
 def _read_tensors(path: Path, document: dict, expected: Shapes) -> dict[str, np.ndarray]:
     """Hash the raw bytes first, then parse: a file that is not the one config.json describes
     is refused before any parser reads it."""
     if not path.exists():
-        raise ModelFileError(f"{path} is missing; expected the weights ({_listing(expected)}) beside {CONFIG_FILE}")
+        raise ModelFileError(
+            _("{path} is missing; expected the weights ({value}) beside {CONFIG_FILE}").format(
+                path=path, value=_listing(expected), CONFIG_FILE=CONFIG_FILE
+            )
+        )
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise ModelFileError(f"cannot read {path}: {e.strerror or e}") from None
+        raise ModelFileError(_("cannot read {path}: {value}").format(path=path, value=e.strerror or e)) from None
     if hashlib.sha256(data).hexdigest() != document["sha256"]:
         raise ModelFileError(
-            f"{path} does not match the checksum in {CONFIG_FILE}: the file is corrupted or was replaced"
+            _("{path} does not match the checksum in {CONFIG_FILE}: the file is corrupted or was replaced").format(
+                path=path, CONFIG_FILE=CONFIG_FILE
+            )
         )
     try:
         # safetensors checks the header and every tensor's offsets; whatever it raises for a
@@ -385,7 +482,9 @@ def _read_tensors(path: Path, document: dict, expected: Shapes) -> dict[str, np.
         entries = dict(safetensors.deserialize(data))
     except Exception as e:
         raise ModelFileError(
-            f"{path} is not a readable safetensors file ({e}); expected the tensors {_listing(expected)}"
+            _("{path} is not a readable safetensors file ({e}); expected the tensors {value}").format(
+                path=path, e=e, value=_listing(expected)
+            )
         ) from None
     found = {name: (tuple(e["shape"]), DTYPE_NAMES.get(e["dtype"], e["dtype"])) for name, e in entries.items()}
     _check_tensors(found, expected, str(path), f"the settings in {CONFIG_FILE}")

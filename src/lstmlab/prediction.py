@@ -7,6 +7,7 @@ import numpy as np
 from lstmlab.config import Config
 from lstmlab.document import Document, rounded
 from lstmlab.errors import DataError
+from lstmlab.i18n import _
 from lstmlab.reading import next_probabilities
 
 
@@ -29,7 +30,7 @@ def predict(params: dict, config: Config, text: str, top: int = 3) -> Prediction
     """The symbol after `text`, its probability, and the `top` most probable symbols
     (at most the alphabet's size)."""
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise DataError(f"top must be a positive whole number, got {top!r}")
+        raise DataError(_("top must be a positive whole number, got {top!r}").format(top=top))
     probs = next_probabilities(params, config, text)
     order = np.argsort(-probs, kind="stable")[:top]
     ranked = tuple(Ranked(config.alphabet[k], rounded(probs[k])) for k in order)

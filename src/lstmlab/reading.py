@@ -17,6 +17,7 @@ from lstmlab.cell import LSTMState, zero_state
 from lstmlab.config import Config
 from lstmlab.data import PAD, Patterns, encode_inputs, encode_text
 from lstmlab.errors import DataError
+from lstmlab.i18n import _
 from lstmlab.network import cell_options, forward
 
 
@@ -50,16 +51,30 @@ def reading_windows(codes: np.ndarray, config: Config) -> list[np.ndarray]:
 def check_text(text: str, config: Config) -> np.ndarray:
     """Codes of `text`, if this model can read it; else DataError naming what is allowed."""
     if not text:
-        raise DataError(f"the text is empty; give {allowed_lengths(config)} symbols from the model's alphabet")
+        raise DataError(
+            _("the text is empty; give {value} symbols from the model's alphabet").format(value=allowed_lengths(config))
+        )
     codes = encode_text(text, config.alphabet)
     if config.stateful:
         if len(codes) < config.seq_length:
-            raise DataError(f"{text!r} has {count(codes)}; this model needs at least {config.seq_length}")
+            raise DataError(
+                _("{text!r} has {value}; this model needs at least {seq_length}").format(
+                    text=text, value=count(codes), seq_length=config.seq_length
+                )
+            )
     elif config.data == "runs":
         if len(codes) > config.seq_length:
-            raise DataError(f"{text!r} has {count(codes)}; this model reads 1..{config.seq_length}")
+            raise DataError(
+                _("{text!r} has {value}; this model reads 1..{seq_length}").format(
+                    text=text, value=count(codes), seq_length=config.seq_length
+                )
+            )
     elif len(codes) != config.seq_length:
-        raise DataError(f"{text!r} has {count(codes)}; this model reads windows of exactly {config.seq_length}")
+        raise DataError(
+            _("{text!r} has {value}; this model reads windows of exactly {seq_length}").format(
+                text=text, value=count(codes), seq_length=config.seq_length
+            )
+        )
     return codes
 
 

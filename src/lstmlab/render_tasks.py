@@ -7,12 +7,14 @@ number comes from the document.
 from rich import box
 from rich.table import Table
 
+from lstmlab.i18n import _, ngettext, translate
+
 
 def cell_label(settings: dict) -> str:
     """'lstm', 'lstm (forget bias 5)', 'gru', ..."""
     cell = settings["cell"]
     if cell == "lstm" and settings["forget_bias"] != 1.0:
-        return f"lstm (forget bias {settings['forget_bias']:g})"
+        return _("lstm (forget bias {bias:g})").format(bias=settings["forget_bias"])
     return cell
 
 
@@ -21,22 +23,30 @@ def count(n: float | None) -> str:
 
 
 def task_settings_line(settings: dict, check_every: int, heldout: int) -> str:
-    lag = [] if settings["lag"] is None else [f"lag {settings['lag']}"]
+    lag = [] if settings["lag"] is None else [_("lag {value}").format(value=settings["lag"])]
     optimiser = f"{settings['optimizer']} lr {settings['learning_rate']:g}"
-    parts = [*lag, f"cell {cell_label(settings)}", f"units {settings['units']}", optimiser]
-    parts.append(f"batch {settings['batch_size']}")
+    parts = [
+        *lag,
+        _("cell {value}").format(value=cell_label(settings)),
+        _("units {value}").format(value=settings["units"]),
+    ]
+    parts += [optimiser, _("batch {value}").format(value=settings["batch_size"])]
     if settings["recurrent_activation"] != "sigmoid":
         parts.append(settings["recurrent_activation"])
-    parts.append(f"budget {settings['budget']:,} sequences, checked every {check_every:,} on {heldout:,} held out")
+    budget = _("budget {budget:,} sequences, checked every {every:,} on {heldout:,} held out")
+    parts.append(budget.format(budget=settings["budget"], every=check_every, heldout=heldout))
     return ", ".join(parts)
 
 
 def outcome_line(outcome) -> str:
-    line = f"Solved: {outcome.solved}/{outcome.seeds} seeds ({outcome.solved_share * 100:.0f}%)"
+    line = _("Solved: {solved}/{seeds} seeds ({share:.0f}%)").format(
+        solved=outcome.solved, seeds=outcome.seeds, share=outcome.solved_share * 100
+    )
     if outcome.solved:
-        line += (
-            f"; median {count(outcome.median_sequences)} training sequences to solve "
-            f"(fastest {count(outcome.min_sequences)}, slowest {count(outcome.max_sequences)})"
+        line += _("; median {median} training sequences to solve (fastest {fastest}, slowest {slowest})").format(
+            median=count(outcome.median_sequences),
+            fastest=count(outcome.min_sequences),
+            slowest=count(outcome.max_sequences),
         )
     return line
 
@@ -44,35 +54,43 @@ def outcome_line(outcome) -> str:
 def task_run_lines(document) -> list:
     paper = document.paper
     out = [
-        f"{document.task} (Exp. {paper.experiment} of the 1997 LSTM paper): {document.summary}",
+        _("{task} (Exp. {experiment} of the 1997 LSTM paper): {summary}").format(
+            task=document.task, experiment=paper.experiment, summary=translate(document.summary)
+        ),
         task_settings_line(document.settings, document.check_every, document.heldout),
-        f"Solved when: {document.criterion}.",
+        _("Solved when: {criterion}.").format(criterion=translate(document.criterion)),
         outcome_line(document.outcome),
-        f"The paper's LSTM: {paper.result}.",
+        _("The paper's LSTM: {result}.").format(result=translate(paper.result)),
     ]
     table = Table(box=box.SIMPLE_HEAD)
-    for column in ("seed", "solved", "sequences to solve", "held-out wrong"):
-        table.add_column(column, justify="left" if column == "solved" else "right")
+    for column, name in (("seed", _("seed")), ("solved", _("solved"))) + (
+        ("sequences", _("sequences to solve")),
+        ("wrong", _("held-out wrong")),
+    ):
+        table.add_column(name, justify="left" if column == "solved" else "right")
     for seed in document.seeds:
         wrong = f"{seed.heldout_wrong * 100:.1f}%"
-        table.add_row(str(seed.seed), "yes" if seed.solved else "no", count(seed.sequences), wrong)
+        table.add_row(str(seed.seed), _("yes") if seed.solved else _("no"), count(seed.sequences), wrong)
     out.append(table)
-    seen = sum(1 for _ in document.seeds)
-    out.append(f"Differs from the paper: {document.differences}")
-    out.append(
-        f"Trained {seen} seed{'s' if seen != 1 else ''} in {document.train_seconds:.2f} s "
-        f"(compiling took {document.compile_seconds:.2f} s)"
+    seen = sum(1 for _seed in document.seeds)
+    out.append(_("Differs from the paper: {differences}").format(differences=translate(document.differences)))
+    trained = ngettext(
+        "Trained {n} seed in {seconds:.2f} s (compiling took {compiling:.2f} s)",
+        "Trained {n} seeds in {seconds:.2f} s (compiling took {compiling:.2f} s)",
+        seen,
     )
+    out.append(trained.format(n=seen, seconds=document.train_seconds, compiling=document.compile_seconds))
     return out
 
 
 def task_list_lines(tasks) -> list:
-    table = Table(title="The 1997 LSTM paper's long-time-lag tasks (lstmlab run NAME)")
-    for column in ("name", "paper", "what it learns", "solved when", "the paper's LSTM"):
+    table = Table(title=_("The 1997 LSTM paper's long-time-lag tasks (lstmlab run NAME)"))
+    for column in (_("name"), _("paper"), _("what it learns"), _("solved when"), _("the paper's LSTM")):
         table.add_column(column)
     for t in tasks:
-        lag = "" if t.settings["lag"] is None else f"\n(lag {t.settings['lag']})"
-        table.add_row(t.name, f"Exp. {t.paper.experiment}", t.summary + lag, t.criterion, t.paper.result)
+        lag = "" if t.settings["lag"] is None else "\n" + _("(lag {value})").format(value=t.settings["lag"])
+        experiment = _("Exp. {experiment}").format(experiment=t.paper.experiment)
+        table.add_row(t.name, experiment, translate(t.summary) + lag, translate(t.criterion), translate(t.paper.result))
     return [table]
 
 
@@ -92,7 +110,8 @@ def comparison_rows(document) -> list[tuple[str, ...]]:
         rows.append((row.cell, lag, f"{o.solved}/{o.seeds}", count(o.median_sequences), spread, f"{row.seconds:.0f}"))
     paper = document.paper
     lag = "–" if document.lags == (None,) else "100"
-    rows.append(("the paper's LSTM", lag, paper.solved, f"{paper.sequences:,} (mean)", "", ""))
+    mean = _("{sequences} (mean)").format(sequences=f"{paper.sequences:,}")
+    rows.append((_("the paper's LSTM"), lag, paper.solved, mean, "", ""))
     return rows
 
 
@@ -103,30 +122,37 @@ def reach_lines(document) -> list[str]:
         rows = [document.row(cell, lag) for lag in document.lags]
         if document.lags == (None,):
             o = rows[0].outcome
-            out.append(f"- {cell}: {o.solved} of {o.seeds} seeds solved it")
+            out.append(
+                _("- {cell}: {solved} of {seeds} seeds solved it").format(cell=cell, solved=o.solved, seeds=o.seeds)
+            )
             continue
         learnt = [r.lag for r in rows if r.outcome.solved_share >= 0.5]
         failed = [r.lag for r in rows if r.outcome.solved_share < 0.5]
         if not learnt:
-            out.append(f"- {cell}: fewer than half the seeds solved it at every lag tried")
+            out.append(_("- {cell}: fewer than half the seeds solved it at every lag tried").format(cell=cell))
         elif not failed:
-            out.append(f"- {cell}: at least half the seeds solved it at every lag tried, up to {learnt[-1]}")
+            line = _("- {cell}: at least half the seeds solved it at every lag tried, up to {lag}")
+            out.append(line.format(cell=cell, lag=learnt[-1]))
         else:
-            out.append(
-                f"- {cell}: at least half the seeds solved it at lag {', '.join(map(str, learnt))}; "
-                f"fewer at {', '.join(map(str, failed))}"
-            )
+            line = _("- {cell}: at least half the seeds solved it at lag {learnt}; fewer at {failed}")
+            out.append(line.format(cell=cell, learnt=", ".join(map(str, learnt)), failed=", ".join(map(str, failed))))
     return out
 
 
 def comparison_lines(document) -> list:
-    table = Table(box=box.SIMPLE_HEAD, title=f"{document.task} over {len(document.seeds)} seeds")
-    for column in ("cell", "lag", "solved", "median sequences", "fastest–slowest", "seconds"):
-        table.add_column(column, justify="left" if column == "cell" else "right")
+    title = _("{task} over {n} seeds").format(task=document.task, n=len(document.seeds))
+    table = Table(box=box.SIMPLE_HEAD, title=title)
+    columns = (_("cell"), _("lag"), _("solved"), _("median sequences"), _("fastest–slowest"), _("seconds"))
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index == 0 else "right")
     for row in comparison_rows(document):
         table.add_row(*row)
     page = f"{document.report_folder.rstrip('/')}/report.html"
-    return [table, *reach_lines(document), f"Report: {page} (also report.md, results.json, figures/)"]
+    return [
+        table,
+        *reach_lines(document),
+        _("Report: {page} (also report.md, results.json, figures/)").format(page=page),
+    ]
 
 
 TASK_RENDERERS["comparison"] = comparison_lines
@@ -142,22 +168,25 @@ def distances_shown(steps: int) -> list[int]:
 def gradients_lines(document) -> list:
     steps = len(document.curves[0].hidden.median)
     shown = distances_shown(steps)
-    lag = f", lag {document.lag}" if document.lag is not None else ""
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        title=f"{document.task}{lag}: |dL/dh| k steps before the last (median over {len(document.seeds)} seeds)",
-    )
-    table.add_column("cell")
-    table.add_column("model")
+    lag = ", " + _("lag {value}").format(value=document.lag) if document.lag is not None else ""
+    title = _("{task}{lag}: |dL/dh| k steps before the last (median over {n} seeds)")
+    table = Table(box=box.SIMPLE_HEAD, title=title.format(task=document.task, lag=lag, n=len(document.seeds)))
+    table.add_column(_("cell"))
+    table.add_column(_("model"))
     for k in shown:
         table.add_column(f"k={k}", justify="right")
     for curve in document.curves:
-        state = f"trained ({curve.solved}/{len(document.seeds)} solved)" if curve.trained else "untrained"
+        trained = _("trained ({solved}/{seeds} solved)").format(solved=curve.solved, seeds=len(document.seeds))
+        state = trained if curve.trained else _("untrained")
         table.add_row(curve.cell, state, *(f"{curve.hidden.median[k]:.1e}" for k in shown))
-    out = [table, f"Averaged over {document.sequences} held-out sequences per seed; trained for up to "
-           f"{document.budget:,} sequences."]
+    out = [
+        table,
+        _("Averaged over {sequences} held-out sequences per seed; trained for up to {budget:,} sequences.").format(
+            sequences=document.sequences, budget=document.budget
+        ),
+    ]
     if document.figure is not None:
-        out.append(f"Figure: {document.figure}")
+        out.append(_("Figure: {path}").format(path=document.figure))
     return out
 
 

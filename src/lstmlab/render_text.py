@@ -11,6 +11,7 @@ from rich import box
 from rich.table import Table
 
 from lstmlab.document import Document
+from lstmlab.i18n import _, ngettext, translate
 from lstmlab.render_tasks import TASK_RENDERERS, cell_label, task_list_lines
 
 if TYPE_CHECKING:  # only for the annotations: `lstmlab list` should not pay for numpy
@@ -36,26 +37,26 @@ def lines(document: Document) -> list:
 
 def settings_line(settings: dict) -> str:
     length = settings["seq_length"]
-    window = f"runs of 1..{length}" if settings["data"] == "runs" else f"window {length}"
-    batch = "all" if settings["batch_size"] is None else str(settings["batch_size"])
+    window = _("runs of 1..{n}") if settings["data"] == "runs" else _("window {n}")
+    batch = _("all") if settings["batch_size"] is None else str(settings["batch_size"])
     cell = cell_label(settings)
     parts = [
-        window,
-        f"framing {settings['framing']}",
-        *([f"cell {cell}"] if cell != "lstm" else []),
-        f"units {settings['units']}",
-        f"epochs {settings['epochs']}",
-        f"batch {batch}",
-        f"shuffle {'on' if settings['shuffle'] else 'off'}",
+        window.format(n=length),
+        _("framing {value}").format(value=settings["framing"]),
+        *([_("cell {value}").format(value=cell)] if cell != "lstm" else []),
+        _("units {value}").format(value=settings["units"]),
+        _("epochs {value}").format(value=settings["epochs"]),
+        _("batch {value}").format(value=batch),
+        _("shuffle on") if settings["shuffle"] else _("shuffle off"),
     ]
     if settings["stateful"]:
-        parts.append("stateful")
+        parts.append(_("stateful"))
     if settings["data"] == "runs":
-        parts.append(f"padding {settings['padding']}")
+        parts.append(_("padding {value}").format(value=settings["padding"]))
     if settings["holdout"]:
-        parts.append(f"holdout {settings['holdout']:g}")
+        parts.append(_("holdout {value:g}").format(value=settings["holdout"]))
     if settings["encoding"] != "scalar":
-        parts.append(f"encoding {settings['encoding']}")
+        parts.append(_("encoding {value}").format(value=settings["encoding"]))
     if settings["recurrent_activation"] != "sigmoid":
         parts.append(settings["recurrent_activation"])
     if settings.get("optimizer", "adam") != "adam" or settings.get("learning_rate", 1e-3) != 1e-3:
@@ -68,17 +69,20 @@ def changes_line(changed) -> str:
     parts = []
     for c in changed:
         if c.setting == "sequence":
-            parts.append("a text of its own instead of the alphabet")
+            parts.append(_("a text of its own instead of the alphabet"))
         else:
-            parts.append(f"{c.setting.replace('_', ' ')} {_value(c.used)} (the tutorial's: {_value(c.tutorial)})")
+            change = _("{setting} {used} (the tutorial's: {tutorial})")
+            parts.append(
+                change.format(setting=c.setting.replace("_", " "), used=_value(c.used), tutorial=_value(c.tutorial))
+            )
     return ", ".join(parts)
 
 
 def _value(value) -> str:
     if value is None:
-        return "all"
+        return _("all")
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return _("on") if value else _("off")
     if isinstance(value, str) and len(value) > 30:
         return repr(value[:27] + "…")
     return repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
@@ -88,8 +92,8 @@ def percent(share: float) -> str:
     return f"{share * 100:.2f}%"
 
 
-def accuracy_line(accuracy: float, label: str = "Model Accuracy") -> str:
-    return f"{label}: {accuracy * 100:.2f}%"
+def accuracy_line(accuracy: float, label: str | None = None) -> str:
+    return f"{label or _('Model Accuracy')}: {accuracy * 100:.2f}%"
 
 
 def bar(count: int, largest: int, width: int = BAR) -> str:
@@ -100,12 +104,21 @@ def bar(count: int, largest: int, width: int = BAR) -> str:
     return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
 
 
-def summary_line(summary: "Summary", label: str = "Accuracy") -> str:
-    return (
-        f"{label} over {summary.seeds} seeds: mean {percent(summary.mean)}, median {percent(summary.median)}, "
-        f"min {percent(summary.minimum)}, max {percent(summary.maximum)}, "
-        f"std {summary.std * 100:.2f} points; {summary.perfect}/{summary.seeds} seeds "
-        f"({summary.perfect_share * 100:.0f}%) at 100%"
+def summary_line(summary: "Summary", label: str | None = None) -> str:
+    line = _(
+        "{label} over {seeds} seeds: mean {mean}, median {median}, min {min}, max {max}, "
+        "std {std:.2f} points; {perfect}/{seeds} seeds ({share:.0f}%) at 100%"
+    )
+    return line.format(
+        label=label or _("Accuracy"),
+        seeds=summary.seeds,
+        mean=percent(summary.mean),
+        median=percent(summary.median),
+        min=percent(summary.minimum),
+        max=percent(summary.maximum),
+        std=summary.std * 100,
+        perfect=summary.perfect,
+        share=summary.perfect_share * 100,
     )
 
 
@@ -118,10 +131,11 @@ def histogram_lines(bins: "list[Bin]") -> list[str]:
 def pattern_lines(patterns: "list[PatternHits]", limit: int = PATTERNS_SHOWN) -> list[str]:
     """Every pattern in data order, or, when there are many, the hardest `limit`."""
     if len(patterns) <= limit:
-        listed, title = patterns, "Per pattern, seeds that predict it right:"
+        listed, title = patterns, _("Per pattern, seeds that predict it right:")
     else:
         listed = sorted(patterns, key=lambda p: (p.hits, p.input))[:limit]
-        title = f"Per pattern, seeds that predict it right (the {limit} hardest of {len(patterns)}):"
+        title = _("Per pattern, seeds that predict it right (the {limit} hardest of {n}):")
+        title = title.format(limit=limit, n=len(patterns))
     width = max(len(p.input) for p in listed)
     seeds = patterns[0].seeds
     digits = len(str(seeds))
@@ -130,15 +144,16 @@ def pattern_lines(patterns: "list[PatternHits]", limit: int = PATTERNS_SHOWN) ->
         out.append(f"  {p.input:>{width}} -> {p.target}  {p.hits:>{digits}}/{seeds}  {bar(p.hits, seeds, 20)}".rstrip())
     if len(patterns) > limit:
         rest = sorted(p.hits for p in patterns)[limit:]
-        out.append(f"  … and {len(rest)} more, each right in at least {rest[0]}/{seeds} seeds")
+        more = _("  … and {n} more, each right in at least {hits}/{seeds} seeds")
+        out.append(more.format(n=len(rest), hits=rest[0], seeds=seeds))
     return out
 
 
 def distribution_lines(dist: "Distribution") -> list[str]:
     out = [summary_line(dist.summary)]
     if dist.holdout is not None:
-        out.append(summary_line(dist.holdout, "Held-out accuracy"))
-    out.append("Seeds by accuracy:")
+        out.append(summary_line(dist.holdout, _("Held-out accuracy")))
+    out.append(_("Seeds by accuracy:"))
     return out + histogram_lines(dist.histogram) + pattern_lines(dist.patterns)
 
 
@@ -146,13 +161,14 @@ def distribution_lines(dist: "Distribution") -> list[str]:
 
 
 def _list_lines(document) -> list:
-    table = Table(title="Experiments (lstmlab run NAME)")
-    for column in ("name", "what it learns", "settings", "tutorial reported"):
+    table = Table(title=_("Experiments (lstmlab run NAME)"))
+    for column in (_("name"), _("what it learns"), _("settings"), _("tutorial reported")):
         table.add_column(column)
     for e in document.experiments:
-        note = f"{e.tutorial_accuracy * 100:.2f}%" + (f"\n{e.tutorial_note}" if e.tutorial_note else "")
-        table.add_row(e.name, e.description, settings_line(e.settings), note)
-    return [table, document.note, "", *task_list_lines(document.tasks), document.tasks_note]
+        note = f"{e.tutorial_accuracy * 100:.2f}%" + (f"\n{translate(e.tutorial_note)}" if e.tutorial_note else "")
+        table.add_row(e.name, translate(e.description), settings_line(e.settings), note)
+    notes = (translate(document.note), translate(document.tasks_note))
+    return [table, notes[0], "", *task_list_lines(document.tasks), notes[1]]
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -162,43 +178,51 @@ def pair_lines(pairs: list[tuple[str, str]], limit: int = PAIRS_SHOWN) -> list[s
     """The notebook's listing, `ABC -> D`, one (input, target) pattern a line."""
     out = [f"{text} -> {target}" for text, target in pairs[:limit]]
     if len(pairs) > limit:
-        out.append(f"… and {len(pairs) - limit} more ({len(pairs)} pairs)")
+        more = ngettext("… and {more} more ({n} pair)", "… and {more} more ({n} pairs)", len(pairs))
+        out.append(more.format(more=len(pairs) - limit, n=len(pairs)))
     return out
 
 
 def prediction_line(row) -> str:
     """The notebook's line, `['A', 'B', 'C'] -> D`, with a wrong answer marked."""
     text = f"{list(row.input)} -> {row.predicted}"
-    return text if row.correct else f"{text}   ✗ expected {row.target}"
+    return text if row.correct else f"{text}   " + _("✗ expected {target}").format(target=row.target)
 
 
 def timing_line(timing) -> str:
-    models = f" × {timing.seeds} seeds" if timing.seeds > 1 else ""
-    return (
-        f"Trained {timing.steps:,} steps{models} in {timing.train_seconds:.2f} s "
-        f"({timing.model_steps_per_second:,.0f} model-steps/s; compiling took {timing.compile_seconds:.2f} s)"
+    models = ngettext(" × {n} seed", " × {n} seeds", timing.seeds).format(n=timing.seeds) if timing.seeds > 1 else ""
+    return _(
+        "Trained {steps:,} steps{models} in {seconds:.2f} s "
+        "({speed:,.0f} model-steps/s; compiling took {compiling:.2f} s)"
+    ).format(
+        steps=timing.steps,
+        models=models,
+        seconds=timing.train_seconds,
+        speed=timing.model_steps_per_second,
+        compiling=timing.compile_seconds,
     )
 
 
 def saved_line(document) -> str:
     many = len(document.seeds) > 1
-    return f"Saved to {document.saved}/seed-<k>/ (one model per seed)" if many else f"Saved to {document.saved}"
+    line = _("Saved to {folder}/seed-<k>/ (one model per seed)") if many else _("Saved to {folder}")
+    return line.format(folder=document.saved)
 
 
 def _run_lines(document) -> list:
     first = document.seeds[0]
-    out = [f"{document.experiment}: {document.description}", settings_line(document.settings)]
+    out = [f"{document.experiment}: {translate(document.description)}", settings_line(document.settings)]
     out += pair_lines([(row.input, row.target) for row in first.predictions])
     if document.statistics is not None:
         out += distribution_lines(document.statistics)
     else:
         out.append(accuracy_line(first.accuracy))
         if first.holdout_accuracy is not None:
-            out.append(accuracy_line(first.holdout_accuracy, "Held-out Accuracy"))
+            out.append(accuracy_line(first.holdout_accuracy, _("Held-out Accuracy")))
         if document.settings["data"] != "runs":  # 1000 random runs: the sample below stands for them
             out += [prediction_line(row) for row in first.predictions]
         if document.random_sample:
-            out.append("Test a Random Pattern:")
+            out.append(_("Test a Random Pattern:"))
             out += [prediction_line(first.predictions[i]) for i in document.random_sample]
         if document.demonstrations is not None:
             out += _demonstration_lines(document.demonstrations)
@@ -224,34 +248,43 @@ def _generation_lines(document) -> list:
 def _demonstration_lines(document) -> list:
     out = []
     for demonstration in document.generations:
-        out.append(demonstration.title)
+        out.append(translate(demonstration.title))
         out += [f"{s.input} -> {s.predicted}" for s in demonstration.generation.steps]
-    return out + [document.explanation]
+    return out + [translate(document.explanation)]
 
 
 def _inspection_lines(document) -> list:
     from lstmlab.inspection import memory, summarise
 
     steps = document.steps
-    cell = "" if document.cell == "lstm" else f", cell {document.cell}"
+    cell = "" if document.cell == "lstm" else ", " + _("cell {value}").format(value=document.cell)
+    counts = ngettext("{steps} step, {units} units", "{steps} steps, {units} units", steps)
     out = [
         f"{document.input} -> {shown(document.predicted)}  (p = {document.probability:.4f}); "
-        f"{steps} step{'s' if steps != 1 else ''}, {document.units} units{cell}"
+        + counts.format(steps=steps, units=document.units)
+        + cell
     ]
     gates = document.gates
     opening = ", ".join(name for name in gates if name != "g")
-    caption = f"{opening}: mean over units, 0 shut .. 1 open" if opening else "no gates: a plain recurrent cell"
-    caption += "; g: mean, -1 .. 1" if "g" in gates else ""
+    caption = (
+        _("{gates}: mean over units, 0 shut .. 1 open").format(gates=opening)
+        if opening
+        else _("no gates: a plain recurrent cell")
+    )
+    caption += _("; g: mean, -1 .. 1") if "g" in gates else ""
     kept = memory(document)
     table = Table(box=box.SIMPLE_HEAD, caption=caption)
-    for column in ("t", "input", *gates, f"largest Δ{kept} (unit Δ{kept})"):
+    for column in ("t", _("input"), *gates, _("largest Δ{kept} (unit Δ{kept})").format(kept=kept)):
         table.add_column(column, justify="right" if column == "t" or column in gates else "left", no_wrap=True)
     for t, row in enumerate(summarise(document)):
         changes = " ".join(f"u{unit} {delta:+.2f}" for unit, delta in row.changes)
         table.add_row(str(t + 1), shown(row.label), *(f"{row.gates[name]:.3f}" for name in gates), changes)
     out.append(table)
     if document.heatmap is not None:
-        out.append(f"Heatmap: {document.heatmap.path} ({document.heatmap.width}×{document.heatmap.height} px)")
+        heatmap = _("Heatmap: {path} ({width}×{height} px)")
+        out.append(
+            heatmap.format(path=document.heatmap.path, width=document.heatmap.width, height=document.heatmap.height)
+        )
     return out
 
 
@@ -302,9 +335,9 @@ def table_lines(rows: list[dict[str, str]]) -> list[str]:
 def _reproduction_lines(document) -> list:
     page = Path(document.report_folder) / "report.html"
     return [
-        f"The tutorial over {len(document.seeds)} seeds:",
+        _("The tutorial over {n} seeds:").format(n=len(document.seeds)),
         *table_lines(summary_rows(document)),
-        f"Report: {page} (also report.md, results.json, figures/)",
+        _("Report: {page} (also report.md, results.json, figures/)").format(page=page),
     ]
 
 

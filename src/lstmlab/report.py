@@ -13,16 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lstmlab import sweep
 from lstmlab.config import Config
+from lstmlab.engines import run_missing
+from lstmlab.experiment_jobs import (
+    experiment_jobs,
+    experiment_work,
+    outcome_from_document,
+    reproduce_settings,
+    reproduction_from,
+)
 from lstmlab.figures import accuracy_figure, curves_figure, overview_figure
 from lstmlab.render_text import COLUMNS, changes_line, percent, settings_line, summary_line, summary_rows
-from lstmlab.reproduction import (
-    ExperimentOutcome,
-    ReproductionDocument,
-    reproduction_document,
-    run_experiments,
-    write_folder,
-)
+from lstmlab.reproduction import ExperimentOutcome, ReproductionDocument
 from lstmlab.training import EpochMetrics
 
 HARD_PATTERNS_SHOWN = 10
@@ -214,8 +217,33 @@ def reproduce(
     out: Path,
     on_start: Callable[[int, Config], None] | None = None,
     on_progress: Callable[[int, EpochMetrics], None] | None = None,
+    *,
+    engine: str = "local",
+    address: str | None = None,
+    resume: bool = False,
+    on_plan: Callable[[int, int], None] | None = None,
+    on_done: Callable[[int], None] | None = None,
 ) -> ReproductionDocument:
-    """Run every config over `seeds`, then write the report folder `out` whole. Returns the document."""
-    document = reproduction_document(run_experiments(configs, seeds, on_start, on_progress), seeds, out)
-    write_folder(out, report_files(document))
+    """Run every config over `seeds` as a sweep of one job per experiment (each outcome kept
+    in `out` as it finishes; `resume` runs only those missing), then write the report folder
+    `out` whole from the outcomes on disk. on_start and on_progress: the local engine only."""
+    out = Path(out)
+    jobs = experiment_jobs(configs, seeds)
+    ids = [job.id for job in jobs]
+    cores = sweep.cores_per_job(out, resume)
+    missing = sweep.begin(out, reproduce_settings(jobs, cores), ids, resume)
+    if on_plan is not None:
+        on_plan(len(jobs) - len(missing), len(jobs))
+
+    def local_work(job):
+        if on_start is not None:
+            on_start(ids.index(job.id), job.config)
+        return experiment_work(job, on_progress)
+
+    work = experiment_work if engine == "ray" else local_work  # Ray ships a module's function, not a closure
+    run_missing(jobs, ids, missing, out, cores, work, engine=engine, address=address, on_done=on_done)
+    documents = sweep.read_documents(out, ids)
+    outcomes = [outcome_from_document(job, doc, f"'{path}'") for job, (path, doc) in zip(jobs, documents, strict=True)]
+    document = reproduction_from(outcomes, seeds, out)
+    sweep.write_report(out, report_files(document))
     return document

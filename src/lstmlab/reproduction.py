@@ -23,6 +23,7 @@ from lstmlab.config import Config, load_config
 from lstmlab.document import Document, rounded
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import EXPERIMENTS, get_experiment
+from lstmlab.i18n import _
 from lstmlab.results import ChangedSetting, changes, run_distribution, versions
 from lstmlab.runner import RunResult, run
 from lstmlab.stats import Distribution
@@ -40,16 +41,18 @@ def experiment_names(text: str | None) -> tuple[str, ...]:
     for name in names:
         get_experiment(name)  # raises, naming the allowed set
     if len(set(names)) != len(names):
-        raise ConfigError(f"--experiments {text!r} names an experiment twice")
+        raise ConfigError(_("--experiments {text!r} names an experiment twice").format(text=text))
     return tuple(name for name in EXPERIMENTS if name in names)
 
 
 def scaled_config(experiment, epochs: int | None, epochs_scale: float | None) -> Config:
     if epochs is not None and epochs_scale is not None:
-        raise ConfigError("give --epochs or --epochs-scale, not both")
+        raise ConfigError(_("give --epochs or --epochs-scale, not both"))
     if epochs_scale is not None:
         if not (math.isfinite(epochs_scale) and epochs_scale > 0):  # inf would overflow round(), nan compares False
-            raise ConfigError(f"--epochs-scale must be positive and finite, got {epochs_scale!r}")
+            raise ConfigError(
+                _("--epochs-scale must be positive and finite, got {epochs_scale!r}").format(epochs_scale=epochs_scale)
+            )
         epochs = max(1, round(load_config(experiment.name).epochs * epochs_scale))
     return load_config(experiment.name) if epochs is None else load_config(experiment.name, epochs=epochs)
 
@@ -62,7 +65,7 @@ def check_out_dir(out: str | os.PathLike) -> Path:
         out,
         is_ours=is_report_folder,
         label=f"--out {str(out)!r}:",
-        kind="an lstmlab report",
+        kind=_("an lstmlab report"),
         error=ConfigError,
         parent_must_exist=True,
     )

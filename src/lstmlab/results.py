@@ -22,6 +22,7 @@ from lstmlab.errors import LstmlabError, ModelFileError
 from lstmlab.evaluate import Answers
 from lstmlab.experiments import EXPERIMENTS
 from lstmlab.generation import StatefulDemonstrations, seeded_generations
+from lstmlab.i18n import _
 from lstmlab.model import models_of
 from lstmlab.persist import save
 from lstmlab.runner import RunResult, run
@@ -219,5 +220,11 @@ def save_safely(folder: str | os.PathLike, result: RunResult) -> Path:
         try:
             save(rescue, models)
         except (LstmlabError, OSError) as second:
-            raise ModelFileError(f"{reason}; saving to '{rescue}' failed too ({second}): nothing was kept") from None
-        raise ModelFileError(f"{reason}; the trained models were saved to '{rescue}' instead") from None
+            raise ModelFileError(
+                _("{reason}; saving to '{rescue}' failed too ({second}): nothing was kept").format(
+                    reason=reason, rescue=rescue, second=second
+                )
+            ) from None
+        raise ModelFileError(
+            _("{reason}; the trained models were saved to '{rescue}' instead").format(reason=reason, rescue=rescue)
+        ) from None

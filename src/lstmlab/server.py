@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from lstmlab import __version__, config
 from lstmlab.errors import LstmlabError
+from lstmlab.i18n import LANGUAGES, _, from_accept_language, language, speaking
 from lstmlab.server_guard import (
     MAX_SEQUENCE,
     MAX_STEPS,
@@ -89,6 +90,10 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
+        with speaking(from_accept_language(headers.get("accept-language"))):  # the page's language
+            await self.checked(scope, receive, send, headers)
+
+    async def checked(self, scope, receive, send, headers):
         try:
             check_host(headers.get("host"), self.host, self.url)
             check_origin(
@@ -116,13 +121,15 @@ async def read_json(request: Request) -> dict:
             body += chunk
             too_long(len(body))
     except ClientDisconnect:  # nobody to answer; and not a bug to log with a traceback
-        raise Refused(400, "the client went away before its request body arrived") from None
+        raise Refused(400, _("the client went away before its request body arrived")) from None
     try:
         value = json.loads(body)
     except (ValueError, RecursionError) as e:
-        raise Refused(400, f"the request body is not valid JSON: {str(e)[:200]}") from None
+        raise Refused(400, _("the request body is not valid JSON: {value}").format(value=str(e)[:200])) from None
     if not isinstance(value, dict):
-        raise Refused(400, f"the request body must be a JSON object, got {type(value).__name__}")
+        raise Refused(
+            400, _("the request body must be a JSON object, got {type_name}").format(type_name=type(value).__name__)
+        )
     return value
 
 
@@ -142,10 +149,10 @@ def create_app(models_dir: str | Path = "models", host: str = "127.0.0.1", port:
     def model_of(values: dict):
         """The model a request names: a run's (one of its seeds) or a saved one."""
         if (values["run"] is None) == (values["model"] is None):
-            raise Refused(400, "give 'run' (a run id) or 'model' (a saved model's name), one of the two")
+            raise Refused(400, _("give 'run' (a run id) or 'model' (a saved model's name), one of the two"))
         if values["model"] is not None:
             if values["seed"] is not None:
-                raise Refused(400, "'seed' picks a model of a run; a saved model is one seed already")
+                raise Refused(400, _("'seed' picks a model of a run; a saved model is one seed already"))
             return models.load(values["model"])
         return runs.get(values["run"]).model(values["seed"])
 
@@ -154,6 +161,13 @@ def create_app(models_dir: str | Path = "models", host: str = "127.0.0.1", port:
 
     async def experiments(request):
         return JSONResponse(experiment_list().to_json())
+
+    async def messages(request):
+        from lstmlab.page_text import page_messages
+
+        return JSONResponse(
+            {"kind": "messages", "language": language(), "languages": LANGUAGES, "messages": page_messages()}
+        )
 
     async def playground(request):
         return JSONResponse(
@@ -175,7 +189,8 @@ def create_app(models_dir: str | Path = "models", host: str = "127.0.0.1", port:
             check_text_length("text", body["text"], MAX_SEQUENCE)
         seeds = body["seeds"]
         if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int | str)):
-            raise Refused(400, f"'seeds' must be a count N, or text such as '1,5,9' or '3-10', got {seeds!r}"[:300])
+            message = _("'seeds' must be a count N, or text such as '1,5,9' or '3-10', got {seeds!r}")
+            raise Refused(400, message.format(seeds=seeds)[:300])
         experiment = body["experiment"] or "timesteps"
         settings, seed_list = run_config(experiment, body["settings"] or {}, body["text"], seeds)
         run = await run_in_threadpool(runs.submit, settings, seed_list)
@@ -256,15 +271,16 @@ def create_app(models_dir: str | Path = "models", host: str = "127.0.0.1", port:
         return error(400, str(e))
 
     async def http_error(request, e: HTTPException):
-        return error(e.status_code, "no such page or API endpoint" if e.status_code == 404 else str(e.detail))
+        return error(e.status_code, _("no such page or API endpoint") if e.status_code == 404 else str(e.detail))
 
     async def bug(request, e: Exception):  # the log keeps the traceback (it is a bug); the client gets one line
-        return error(500, f"internal error ({type(e).__name__}); the server's log has the details")
+        return error(500, _("internal error ({name}); the server's log has the details").format(name=type(e).__name__))
 
     routes = [
         Route("/", page),
         Route("/api/experiments", experiments),
         Route("/api/playground", playground),
+        Route("/api/messages", messages),
         Route("/api/runs", start_run, methods=["POST"]),
         Route("/api/runs/{run_id}", run_document),
         Route("/api/runs/{run_id}/events", run_events),

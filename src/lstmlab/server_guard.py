@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lstmlab.i18n import _
+
 MAX_BODY_BYTES = 256 * 1024  # a pasted text of MAX_SEQUENCE symbols fits, in any script
 MAX_TEXT = 200  # symbols a model is asked to read (predict, inspect, generate's start and warm-up)
 MAX_SEQUENCE = 20_000  # symbols of a pasted text to learn
@@ -60,14 +62,16 @@ def check_host(host_header: str | None, served_host: str, url: str) -> None:
     address cannot be re-pointed, so addresses and localhost pass (and `--host NAME` itself).
     """
     if not host_header:
-        raise Refused(400, f"the request has no Host header; open {url}")
+        raise Refused(400, _("the request has no Host header; open {url}").format(url=url))
     name = host_name(host_header)
     if name == "localhost" or is_ip_address(name) or name == served_host.lower():
         return
     raise Refused(
         403,
-        f"Host {host_header!r} is not allowed: the playground answers to IP addresses and localhost "
-        f"(another name could be DNS rebinding); open {url}",
+        _(
+            "Host {host_header!r} is not allowed: the playground answers to IP addresses and "
+            "localhost (another name could be DNS rebinding); open {url}"
+        ).format(host_header=host_header, url=url),
     )
 
 
@@ -80,12 +84,19 @@ def check_origin(method: str, origin: str | None, fetch_site: str | None, host_h
     if method in SAFE_METHODS:
         return
     if fetch_site == "cross-site":
-        raise Refused(403, f"a cross-site request was refused: only the playground's own page ({url}) may post")
+        raise Refused(
+            403, _("a cross-site request was refused: only the playground's own page ({url}) may post").format(url=url)
+        )
     if origin is None:
         return
     parts = urlsplit(origin)
     if origin == "null" or parts.scheme != "http" or parts.netloc.lower() != host_header.strip().lower():
-        raise Refused(403, f"Origin {origin!r} is not allowed: only the playground's own page ({url}) may post")
+        raise Refused(
+            403,
+            _("Origin {origin!r} is not allowed: only the playground's own page ({url}) may post").format(
+                origin=origin, url=url
+            ),
+        )
 
 
 # --- what a request carries --------------------------------------------------------------
@@ -95,19 +106,31 @@ def check_length(content_length: str | None) -> None:
     if content_length is None:
         return
     if not content_length.isdigit():
-        raise Refused(400, f"Content-Length {content_length!r} is not a number of bytes")
+        raise Refused(
+            400, _("Content-Length {content_length!r} is not a number of bytes").format(content_length=content_length)
+        )
     too_long(int(content_length))
 
 
 def too_long(size: int) -> None:
     if size > MAX_BODY_BYTES:
-        raise Refused(413, f"the request body is too large ({size:,} bytes or more); allowed: up to {MAX_BODY_BYTES:,}")
+        raise Refused(
+            413,
+            _("the request body is too large ({size:,} bytes or more); allowed: up to {MAX_BODY_BYTES:,}").format(
+                size=size, MAX_BODY_BYTES=MAX_BODY_BYTES
+            ),
+        )
 
 
 def check_json_type(content_type: str | None) -> None:
     """A JSON body only: a form on another site cannot post JSON without the browser asking first."""
     if (content_type or "").split(";")[0].strip().lower() != "application/json":
-        raise Refused(415, f"the request body must be JSON (Content-Type: application/json), got {content_type!r}")
+        raise Refused(
+            415,
+            _("the request body must be JSON (Content-Type: application/json), got {content_type!r}").format(
+                content_type=content_type
+            ),
+        )
 
 
 KINDS = {str: "text (a JSON string)", int: "a whole number", bool: "true or false", dict: "a JSON object"}
@@ -119,10 +142,14 @@ def fields(body: dict, required: dict[str, type], optional: dict[str, type]) -> 
     allowed = required | optional
     for name in body:
         if name not in allowed:
-            raise Refused(400, f"unknown field {name!r}; allowed: {', '.join(allowed)}")
+            raise Refused(
+                400, _("unknown field {name!r}; allowed: {value}").format(name=name, value=", ".join(allowed))
+            )
     for name in required:
         if body.get(name) is None:
-            raise Refused(400, f"the field {name!r} is missing; give {KINDS[required[name]]}")
+            raise Refused(
+                400, _("the field {name!r} is missing; give {value}").format(name=name, value=KINDS[required[name]])
+            )
     values = {}
     for name, kind in allowed.items():
         value = body.get(name)
@@ -135,13 +162,23 @@ def fields(body: dict, required: dict[str, type], optional: dict[str, type]) -> 
 
 def check_text_length(name: str, text: str, limit: int = MAX_TEXT) -> str:
     if len(text) > limit:
-        raise Refused(413, f"{name!r} has {len(text):,} symbols; allowed: up to {limit:,}")
+        raise Refused(
+            413,
+            _("{name!r} has {n_text:,} symbols; allowed: up to {limit:,}").format(
+                name=name, n_text=len(text), limit=limit
+            ),
+        )
     return text
 
 
 def check_range(name: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
-        raise Refused(400, f"{name!r} {value} is not allowed; allowed: {low}..{high}")
+        raise Refused(
+            400,
+            _("{name!r} {value} is not allowed; allowed: {low}..{high}").format(
+                name=name, value=value, low=low, high=high
+            ),
+        )
     return value
 
 
@@ -157,11 +194,15 @@ def model_path(root: Path, name: str) -> Path:
     if not MODEL_NAME.fullmatch(name) or ".." in name:
         raise Refused(
             400,
-            f"model name {name[:80]!r} is not allowed; use 1 to 64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit (a plain name inside the models folder)",
+            _(
+                "model name {value!r} is not allowed; use 1 to 64 letters, digits, '.', '_' or "
+                "'-', starting with a letter or digit (a plain name inside the models folder)"
+            ).format(value=name[:80]),
         )
     path = root / name
     real, home = path.resolve(), root.resolve()
     if real.parent != home:
-        raise Refused(400, f"model {name!r} is a link that leads out of the models folder '{root}'")
+        raise Refused(
+            400, _("model {name!r} is a link that leads out of the models folder '{root}'").format(name=name, root=root)
+        )
     return path

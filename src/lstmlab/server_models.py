@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lstmlab.document import Document
 from lstmlab.errors import ModelFileError
+from lstmlab.i18n import _
 from lstmlab.model import Model
 from lstmlab.persist import CONFIG_FILE, load, save
 from lstmlab.server_guard import Refused, model_path
@@ -50,7 +51,9 @@ class ModelFolder:
         try:
             stamp = (path / CONFIG_FILE).stat().st_mtime
         except OSError:
-            raise Refused(404, f"no model {name!r} in the models folder '{self.root}'") from None
+            raise Refused(
+                404, _("no model {name!r} in the models folder '{root}'").format(name=name, root=self.root)
+            ) from None
         with self._lock:
             kept = self._loaded.get(name)
         if kept is not None and kept[0] == stamp:

@@ -18,6 +18,7 @@ import numpy as np
 from lstmlab.config import Config
 from lstmlab.data import Dataset, make_dataset
 from lstmlab.errors import LstmlabError
+from lstmlab.i18n import _, language, speaking
 from lstmlab.model import Model
 from lstmlab.server_guard import Refused
 from lstmlab.server_settings import check_work, command_line, most_samples
@@ -51,6 +52,7 @@ class Run:
     watchers: int = 0
     unwatched_since: float | None = field(default_factory=time.monotonic)
     cancel: threading.Event = field(default_factory=threading.Event)
+    language: str = field(default_factory=language)  # its requester's: the worker speaks it for this run
 
     @property
     def finished(self) -> bool:
@@ -74,7 +76,10 @@ class Run:
             if model.seed == seed:
                 return model
         trained = ", ".join(str(m.seed) for m in self.models[:10]) + (", …" if len(self.models) > 10 else "")
-        raise Refused(404, f"run {self.id!r} trained no seed {seed}; its seeds: {trained}")
+        raise Refused(
+            404,
+            _("run {id!r} trained no seed {seed}; its seeds: {trained}").format(id=self.id, seed=seed, trained=trained),
+        )
 
 
 _WHY = {
@@ -108,8 +113,10 @@ class Runs:
                 names = ", ".join(f"{run.id} ({run.status})" for run in waiting)
                 raise Refused(
                     429,
-                    f"{len(waiting)} trainings are running or waiting ({names}); one trains at a time, "
-                    "try again when one ends",
+                    _(
+                        "{n_waiting} trainings are running or waiting ({names}); one trains at a time, "
+                        "try again when one ends"
+                    ).format(n_waiting=len(waiting), names=names),
                 )
             run = Run(f"r{next(self._ids)}", config, seeds, dataset, work)
             run.emit("queued", {"ahead": len(waiting), "epochs": config.epochs, "work": work})
@@ -125,7 +132,7 @@ class Runs:
                 self._runs.move_to_end(run_id)  # the runs forgotten first are those least recently used
         if run is None:
             kept = f"the playground keeps its {KEPT_RUNS} most recently used runs in memory"
-            raise Refused(404, f"unknown run {run_id[:40]!r}; {kept}")
+            raise Refused(404, _("unknown run {value!r}; {kept}").format(value=run_id[:40], kept=kept))
         return run
 
     def events_since(self, run: Run, seen: int) -> tuple[list, bool]:
@@ -159,7 +166,8 @@ class Runs:
 
     def _work(self) -> None:
         while (run := self._queue.get()) is not None:
-            self._one(run)
+            with speaking(run.language):  # a training's error lines in the language of the page that asked
+                self._one(run)
 
     def _one(self, run: Run) -> None:
         if run.abandoned():
@@ -194,7 +202,8 @@ class Runs:
             import logging
 
             logging.getLogger("lstmlab.server").exception("training %s failed", run.id)
-            return self._end(run, "failed", "error", {"error": f"training failed: {type(e).__name__}: {e}"})
+            failed = _("training failed: {kind}: {error}").format(kind=type(e).__name__, error=e)
+            return self._end(run, "failed", "error", {"error": failed})
         accuracies = [seed["accuracy"] for seed in run.document["seeds"]]
         self._end(run, "done", "done", {"accuracy": float(np.median(accuracies)), "timing": run.document["timing"]})
 

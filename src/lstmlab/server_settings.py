@@ -10,6 +10,7 @@ from lstmlab.config import Config, changed_settings, load_config
 from lstmlab.data import sequence_settings
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import get_experiment
+from lstmlab.i18n import _
 from lstmlab.seeds import parse_seeds
 from lstmlab.server_guard import MAX_SEQUENCE, Refused
 
@@ -36,7 +37,9 @@ def check_setting(name: str, value, annotation):
         fits = isinstance(value, tuple(kinds))
     if not fits:
         allowed = " or ".join(TYPE_NAMES.get(kind, kind.__name__) for kind in kinds)
-        raise ConfigError(f"setting {name!r} must be {allowed}, got {value!r}"[:300])
+        raise ConfigError(
+            _("setting {name!r} must be {allowed}, got {value!r}").format(name=name, allowed=allowed, value=value)[:300]
+        )
     return value
 
 
@@ -48,11 +51,16 @@ def run_config(experiment: str, settings: dict, text: str | None, seeds) -> tupl
     for name, value in settings.items():
         if name not in types or name == "experiment":
             allowed = ", ".join(sorted(set(types) - {"experiment"}))
-            raise ConfigError(f"unknown setting {name!r}; allowed: {allowed}")
+            raise ConfigError(_("unknown setting {name!r}; allowed: {allowed}").format(name=name, allowed=allowed))
         given[name] = check_setting(name, value, types[name])
     for name in ("alphabet", "sequence"):
         if isinstance(given.get(name), str) and len(given[name]) > MAX_SEQUENCE:
-            raise Refused(413, f"setting {name!r} has {len(given[name]):,} symbols; allowed: up to {MAX_SEQUENCE:,}")
+            raise Refused(
+                413,
+                _("setting {name!r} has {value:,} symbols; allowed: up to {MAX_SEQUENCE:,}").format(
+                    name=name, value=len(given[name]), MAX_SEQUENCE=MAX_SEQUENCE
+                ),
+            )
     from_text = {} if text is None else sequence_settings(text)
     config = load_config(experiment, **from_text | given)
     seed_list = None
@@ -66,13 +74,21 @@ def run_config(experiment: str, settings: dict, text: str | None, seeds) -> tupl
 def check_work(config: Config, samples: int, seeds: int) -> int:
     """epochs × samples × seeds, or Refused naming the cap."""
     if config.units > MAX_UNITS:
-        raise Refused(400, f"units {config.units} is over the playground's cap of {MAX_UNITS}; use `lstmlab run`")
+        raise Refused(
+            400,
+            _("units {units} is over the playground's cap of {MAX_UNITS}; use `lstmlab run`").format(
+                units=config.units, MAX_UNITS=MAX_UNITS
+            ),
+        )
     work = config.epochs * samples * seeds
     if work > MAX_WORK:
         raise Refused(
             400,
-            f"training work {work:,} (epochs {config.epochs:,} × samples {samples:,} × seeds {seeds:,}) is over "
-            f"the playground's cap of {MAX_WORK:,}; use fewer epochs or seeds, or `lstmlab run`",
+            _(
+                "training work {work:,} (epochs {epochs:,} × samples {samples:,} × seeds "
+                "{seeds:,}) is over the playground's cap of {MAX_WORK:,}; use fewer epochs or "
+                "seeds, or `lstmlab run`"
+            ).format(work=work, epochs=config.epochs, samples=samples, seeds=seeds, MAX_WORK=MAX_WORK),
         )
     return work
 
@@ -95,7 +111,7 @@ def command_line(config: Config, seeds: tuple[int, ...] | None) -> tuple[str, ..
         words += ["--sequence-file", "TEXT.txt"]
         implied = sequence_settings(config.sequence)  # what --sequence-file sets by itself
         changed = {k: v for k, v in changed.items() if k not in implied or v[1] != implied[k]}
-    for name, (_, value) in changed.items():
+    for name, (_tutorial, value) in changed.items():
         option = "--" + OPTION_NAMES.get(name, name).replace("_", "-")
         if isinstance(value, bool):
             words.append(option if value else option.replace("--", "--no-"))

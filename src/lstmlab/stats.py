@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmlab.i18n import _
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -27,7 +29,7 @@ class Summary:
 def summarize(accuracies) -> Summary:
     values = np.asarray(accuracies, dtype=np.float64)
     if values.ndim != 1 or len(values) == 0:
-        raise ValueError(f"need a non-empty list of accuracies, got shape {values.shape}")
+        raise ValueError(_("need a non-empty list of accuracies, got shape {shape}").format(shape=values.shape))
     return Summary(
         seeds=len(values),
         mean=float(np.mean(values)),

@@ -22,6 +22,7 @@ from lstmlab.cell import LSTMState, zero_state
 from lstmlab.config import Config, batch_size_of, steps_per_epoch
 from lstmlab.data import Patterns, encode_inputs, input_features
 from lstmlab.errors import ConfigError
+from lstmlab.i18n import _
 from lstmlab.network import cell_options, forward, init_model
 
 
@@ -240,7 +241,7 @@ def train(
     """
     seeds = tuple(seeds) if seeds is not None else (config.seed,)
     if not seeds:
-        raise ConfigError("no seeds to train; give at least one")
+        raise ConfigError(_("no seeds to train; give at least one"))
     trainer = functools.cache(lambda: make_train(config, patterns))  # made only when a program is traced
     chunk = chunk_length(config.epochs)
     devices = jax.local_devices()

@@ -20,6 +20,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from lstmlab.cell import zero_state
 from lstmlab.config import TaskConfig
 from lstmlab.errors import ConfigError
+from lstmlab.i18n import _
 from lstmlab.network import init_params, readout, recurrent_params, run_cell
 from lstmlab.paper import get_task
 from lstmlab.tasks import Sequences, Task, heldout_set, make_task, sample_many
@@ -130,7 +131,7 @@ def train_until_solved(
     budget runs out. on_progress(sequences seen, solved (seeds,) bool) after every check."""
     seeds = tuple(seeds) if seeds is not None else (config.seed,)
     if not seeds:
-        raise ConfigError("no seeds to train; give at least one")
+        raise ConfigError(_("no seeds to train; give at least one"))
     spec = get_task(config.task)
     task = make_task(config)
     heldout = heldout_set(task, config, spec.heldout)

@@ -1,8 +1,11 @@
 // The playground page: settings in the URL, Train with streamed progress, the documents the API
 // serves drawn as they come, and a model to ask (a run's, or a saved one).
 import { bars, curve, el, heatmap, histogram, percent } from "./draw.js";
+import { setWords, t } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
+// The page's language: ?lang= in the URL (English when absent); its words come from the server's catalogs.
+const LANGUAGE = new URLSearchParams(location.search).get("lang") || "en";
 const SIX = ["i", "f", "g", "o", "c", "h"]; // an LSTM's panels, for an inspection without "panels"
 const state = {
   playground: null, experiments: {}, form: {}, stream: null, run: null, runDocument: null,
@@ -17,6 +20,7 @@ async function api(path, body) {
   const options = body === undefined ? {} : {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
   };
+  options.headers = { ...options.headers, "Accept-Language": LANGUAGE }; // errors come in the page's language
   const response = await fetch(path, options);
   const document = await response.json();
   if (!response.ok) throw new Error(document.error || `${response.status}`);
@@ -98,6 +102,7 @@ function writeURL() {
   if ($("type").value) query.set("type", $("type").value);
   if ($("warm").checked) query.set("warm", "1");
   if (state.model?.model) query.set("model", state.model.model);
+  if (LANGUAGE !== "en") query.set("lang", LANGUAGE);
   history.replaceState(null, "", `?${query}`);
 }
 
@@ -105,7 +110,7 @@ function readURL() {
   const query = new URLSearchParams(location.search);
   const overrides = {};
   for (const [name, value] of query) {
-    if (["experiment", "text", "type", "warm", "model"].includes(name)) continue;
+    if (["experiment", "text", "type", "warm", "model", "lang"].includes(name)) continue;
     overrides[name] = value === "true" ? true : value === "false" ? false : value;
   }
   return { query, overrides };
@@ -114,7 +119,8 @@ function readURL() {
 function chooseExperiment(overrides = {}) {
   buildForm(overrides);
   const entry = state.experiments[experiment()];
-  say("description", `${entry.description} — the tutorial reported ${percent(entry.tutorial_accuracy)}`);
+  say("description", t("{description} — the tutorial reported {accuracy}",
+    { description: t(entry.description), accuracy: percent(entry.tutorial_accuracy) }));
   writeURL();
 }
 
@@ -130,7 +136,7 @@ async function train(seeds = null) {
   const body = { experiment: experiment(), settings: changedSettings() };
   if ($("text").value) body.text = $("text").value;
   if (seeds) body.seeds = seeds;
-  say("status", "starting…");
+  say("status", t("starting…"));
   $("progress").value = 0;
   let started;
   try {
@@ -144,7 +150,7 @@ async function train(seeds = null) {
   stream.addEventListener("queued", (e) => {
     const data = JSON.parse(e.data);
     curves.epochs = data.epochs;
-    say("status", data.ahead ? `waiting: ${data.ahead} training(s) ahead` : "compiling…");
+    say("status", data.ahead ? t("waiting: {n} training(s) ahead", { n: data.ahead }) : t("compiling…"));
   });
   stream.addEventListener("started", () => say("status", "compiling…"));
   stream.addEventListener("progress", (e) => {
@@ -152,15 +158,15 @@ async function train(seeds = null) {
     curves.loss.push(...data.loss);
     curves.accuracy.push(...data.accuracy);
     $("progress").value = data.epochs_done / data.epochs;
-    say("status", `epoch ${data.epochs_done} of ${data.epochs}`);
+    say("status", t("epoch {done} of {total}", { done: data.epochs_done, total: data.epochs }));
     drawCurves(curves);
   });
   stream.addEventListener("done", async (e) => {
     stopStream();
     const data = JSON.parse(e.data);
     const document = await api(`/api/runs/${data.run}`);
-    say("status", `${started.run}: trained in ${document.timing.train_seconds.toFixed(2)} s ` +
-      `(compiling ${document.timing.compile_seconds.toFixed(2)} s)`);
+    say("status", t("{run}: trained in {seconds} s (compiling {compiling} s)", { run: started.run,
+      seconds: document.timing.train_seconds.toFixed(2), compiling: document.timing.compile_seconds.toFixed(2) }));
     showRun(document, data.run);
   });
   stream.addEventListener("cancelled", () => { stopStream(); say("status", "cancelled", true); });
@@ -171,7 +177,7 @@ async function train(seeds = null) {
 }
 
 function drawCurves(curves) {
-  $("curves").replaceChildren(curve("loss", curves.loss, curves.epochs), curve("accuracy", curves.accuracy, curves.epochs, 1));
+  $("curves").replaceChildren(curve(t("loss"), curves.loss, curves.epochs), curve(t("accuracy"), curves.accuracy, curves.epochs, 1));
 }
 
 function showRun(document, runId) {
@@ -179,16 +185,16 @@ function showRun(document, runId) {
   const seed = document.seeds[0];
   drawCurves({ loss: seed.history.loss, accuracy: seed.history.accuracy, epochs: seed.history.loss.length });
   const many = document.seeds.length > 1;
-  const label = many ? `Seed ${seed.seed} of ${document.seeds.length}. ` : "";
-  say("accuracy", `${label}Model Accuracy: ${percent(seed.accuracy)}`);
+  const label = many ? t("Seed {seed} of {seeds}. ", { seed: seed.seed, seeds: document.seeds.length }) : "";
+  say("accuracy", label + t("Model Accuracy: {accuracy}", { accuracy: percent(seed.accuracy) }));
   const rows = (seed.predictions || []).map((row) => el("tr", { class: row.correct ? "" : "wrong" },
     el("td", { text: row.input }), el("td", { text: "→" }), el("td", { text: row.predicted }),
-    el("td", { text: row.correct ? "" : `✗ expected ${row.target}` }), el("td", { class: "p", text: row.probability.toFixed(3) })));
+    el("td", { text: row.correct ? "" : t("✗ expected {target}", { target: row.target }) }), el("td", { class: "p", text: row.probability.toFixed(3) })));
   $("predictions").replaceChildren(...rows);
   showSeeds(document);
   showDemonstrations(document.demonstrations);
   $("command").textContent = document.command.join(" ");
-  useModel({ run: runId }, document.settings, `run ${runId}: ${document.experiment}, seed ${seed.seed}`);
+  useModel({ run: runId }, document.settings, t("run {run}: {experiment}, seed {seed}", { run: runId, experiment: document.experiment, seed: seed.seed }));
 }
 
 function showSeeds(document) {
@@ -196,8 +202,9 @@ function showSeeds(document) {
   $("seeds").hidden = !stats;
   if (!stats) return;
   const s = stats.summary;
-  say("seeds-summary", `${s.seeds} seeds: mean ${percent(s.mean)}, median ${percent(s.median)}, ` +
-    `min ${percent(s.minimum)}, max ${percent(s.maximum)}; ${s.perfect}/${s.seeds} at 100%`);
+  say("seeds-summary", t("{seeds} seeds: mean {mean}, median {median}, min {min}, max {max}; {perfect}/{seeds} at 100%",
+    { seeds: s.seeds, mean: percent(s.mean), median: percent(s.median), min: percent(s.minimum),
+      max: percent(s.maximum), perfect: s.perfect }));
   const tutorial = state.experiments[document.experiment]?.tutorial_accuracy ?? 1;
   $("histogram").replaceChildren(histogram(stats.histogram, tutorial));
   $("hits").replaceChildren(bars(stats.patterns.map((p) => [`${p.input}→${p.target}`, p.hits / p.seeds, `${p.hits}/${p.seeds}`]), "bars hits"));
@@ -206,7 +213,7 @@ function showSeeds(document) {
 function showDemonstrations(demonstrations) {
   $("demonstrations").hidden = !demonstrations;
   if (!demonstrations) return;
-  $("demonstrations").replaceChildren(el("h3", { text: "The tutorial's demonstrations" }),
+  $("demonstrations").replaceChildren(el("h3", { text: t("The tutorial's demonstrations") }),
     ...demonstrations.generations.map((d) => el("p", {}, el("span", { text: d.title + " " }), el("code", { text: d.generation.sequence }))),
     el("p", { class: "note", text: demonstrations.explanation }));
 }
@@ -245,10 +252,11 @@ function readable(text) {
   const s = state.modelSettings;
   const symbols = [...text];
   const odd = symbols.find((c) => !s.alphabet.includes(c));
-  if (odd !== undefined) return `'${odd}' is not in the model's alphabet`;
-  if (s.stateful) return symbols.length >= s.seq_length ? null : `this model needs at least ${s.seq_length} symbols`;
-  if (s.data === "runs") return symbols.length >= 1 && symbols.length <= s.seq_length ? null : `this model reads 1..${s.seq_length} symbols`;
-  return symbols.length === s.seq_length ? null : `this model reads windows of exactly ${s.seq_length} symbols`;
+  const n = s.seq_length;
+  if (odd !== undefined) return t("'{symbol}' is not in the model's alphabet", { symbol: odd });
+  if (s.stateful) return symbols.length >= n ? null : t("this model needs at least {n} symbols", { n });
+  if (s.data === "runs") return symbols.length >= 1 && symbols.length <= n ? null : t("this model reads 1..{n} symbols", { n });
+  return symbols.length === n ? null : t("this model reads windows of exactly {n} symbols", { n });
 }
 
 async function ask() {
@@ -263,7 +271,7 @@ async function ask() {
       api("/api/predict", { ...state.model, text, top: 5 }), api("/api/inspect", { ...state.model, text }),
     ]);
     if (asked !== state.asked) return; // a later keystroke's answer is on its way
-    const shown = warm ? `${text.slice(warm)} (warmed with ${text.slice(0, warm)})` : text;
+    const shown = warm ? t("{text} (warmed with {warmup})", { text: text.slice(warm), warmup: text.slice(0, warm) }) : text;
     say("answer", `${shown} → ${prediction.predicted}  (p = ${prediction.probability.toFixed(3)})`);
     $("answer").dataset.predicted = prediction.predicted;
     $("top").replaceChildren(bars(prediction.top.map((r) => [r.symbol, r.probability, r.probability.toFixed(3)]), "bars top"));
@@ -299,7 +307,7 @@ async function save() {
   if (!state.model?.run) return say("saved", "train a model first: saving keeps a run's model", true);
   try {
     const saved = await api("/api/models", { run: state.model.run, name: $("name").value });
-    say("saved", `saved to ${saved.folder}`);
+    say("saved", t("saved to {folder}", { folder: saved.folder }));
     listModels();
   } catch (e) {
     say("saved", e.message, true);
@@ -312,17 +320,43 @@ async function listModels() {
   $("models").replaceChildren(...listing.models.map((m) => el("li", {}, m.error
     ? el("span", { class: "bad", text: `${m.name}: ${m.error}` })
     : el("button", { type: "button", class: "open-model", "data-name": m.name, onclick: () => openModel(m),
-        text: `${m.name} — ${m.settings.experiment}, ${m.settings.units} units, seed ${m.seed}` }))));
+        text: t("{name} — {experiment}, {units} units, seed {seed}",
+          { name: m.name, experiment: m.settings.experiment, units: m.settings.units, seed: m.seed }) }))));
   return listing;
 }
 
 function openModel(m) {
-  useModel({ model: m.name }, m.settings, `saved model ${m.name}: ${m.settings.experiment}, seed ${m.seed}`);
+  useModel({ model: m.name }, m.settings, t("saved model {name}: {experiment}, seed {seed}", { name: m.name, experiment: m.settings.experiment, seed: m.seed }));
 }
 
 // --- start ---------------------------------------------------------------------------------
 
+// The page's own words (index.html) into its language, and the language switch.
+function translatePage(messages) {
+  const words = messages.messages;
+  setWords(words);
+  document.documentElement.lang = messages.language;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.replace(/\s+/g, " ").trim();
+    if (text && words[text]) node.textContent = node.textContent.replace(/\S[\s\S]*\S|\S/, words[text]);
+  }
+  for (const attribute of ["title", "placeholder"]) {
+    for (const node of document.querySelectorAll(`[${attribute}]`)) node.setAttribute(attribute, t(node.getAttribute(attribute)));
+  }
+  document.title = t(document.title);
+  const choice = $("language");
+  choice.replaceChildren(...Object.entries(messages.languages).map(([code, name]) => el("option", { value: code, text: name })));
+  choice.value = messages.language;
+  choice.addEventListener("change", () => {
+    const query = new URLSearchParams(location.search);
+    if (choice.value === "en") query.delete("lang"); else query.set("lang", choice.value);
+    location.search = `?${query}`; // the page again, in that language, with the same state
+  });
+}
+
 async function start() {
+  translatePage(await api("/api/messages"));
   const [playground, experiments] = await Promise.all([api("/api/playground"), api("/api/experiments")]);
   state.playground = playground;
   for (const entry of experiments.experiments) state.experiments[entry.name] = entry;

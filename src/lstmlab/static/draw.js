@@ -1,6 +1,8 @@
 // Small functions that draw one thing from one document: a curve, bars, a histogram, a heatmap.
 // Hand-written SVG; no library. Each returns an element for the caller to place.
 
+import { t as tr } from "./words.js"; // `t` is a step index in the drawings below
+
 const SVG = "http://www.w3.org/2000/svg";
 
 export function el(tag, attrs = {}, ...children) {
@@ -68,7 +70,7 @@ export function histogram(bins, tutorial) {
   for (const bin of bins) {
     const fill = el("span", { class: "fill" });
     fill.style.width = `${(bin.count / most) * 100}%`;
-    const mark = bin === marked ? el("span", { class: "tutorial-mark", text: `◀ the tutorial: ${percent(tutorial)}` }) : null;
+    const mark = bin === marked ? el("span", { class: "tutorial-mark", text: tr("◀ the tutorial: {accuracy}", { accuracy: percent(tutorial) }) }) : null;
     rows.append(el("div", { class: bin === marked ? "bar-row marked" : "bar-row" },
       el("span", { class: "bar-label", text: bin.label }), el("span", { class: "bar" }, fill),
       el("span", { class: "bar-value", text: `${bin.count}` }), mark));
@@ -113,8 +115,9 @@ export function heatmap(name, steps, tooltip, warm = 0) {
     const t = Math.floor(((event.clientX - box.left) * scale - left) / wide);
     const u = Math.floor(((event.clientY - box.top) * scale - top) / cell);
     if (t < 0 || t >= steps.length || u < 0 || u >= units) return tooltip(null);
-    const where = t < warm ? " (warm-up)" : "";
-    tooltip(`${name} · unit ${u} · step ${t + 1} (${steps[t].input})${where} · ${steps[t][name][u].toFixed(4)}`, event);
+    const where = t < warm ? tr(" (warm-up)") : "";
+    const at = tr("{panel} · unit {unit} · step {step}", { panel: name, unit: u, step: t + 1 });
+    tooltip(`${at} (${steps[t].input})${where} · ${steps[t][name][u].toFixed(4)}`, event);
   });
   root.addEventListener("mouseleave", () => tooltip(null));
   return root;
