@@ -78,6 +78,8 @@ def run_missing(
         if on_done is not None:
             on_done(index)
 
+    if not missing:  # a resumed sweep that is complete: nothing to start, not even Ray
+        return
     if engine == "ray":
         from lstmlab.engine_ray import run_on_ray
 
