@@ -46,6 +46,10 @@ def command_outputs(tmp_path_factory) -> tuple[dict[str, list[dict]], Path]:
             + ["--out", root / "compare"],
             ["gradients", "long-lag", "--cell", "gru", "--lag", "3", "--seeds", "2", "--budget", "100"]
             + ["--out", root / "gradients.png"],
+            ["run", "naive", "--epochs", "2", "--holdout", "0.2", "--seeds", "3", "--group", "2"]
+            + ["--out", root / "run-sweep"],
+            ["run", "stateful", "--epochs", "2", "--units", "4", "--out", root / "stateful-sweep"],
+            ["run", "long-lag", "--lag", "4", "--seeds", "2", "--budget", "400", "--out", root / "task-sweep"],
         ]
         for cell in ("lstm-1997", "gru", "rnn"):  # untrained: what matters here is each cell's inspect
             save(root / cell, untrained("timesteps", cell=cell, units=3))
@@ -56,8 +60,12 @@ def command_outputs(tmp_path_factory) -> tuple[dict[str, list[dict]], Path]:
             document = json.loads(result.stdout)
             documents.setdefault(document["kind"], []).append(document)
     documents["reproduction"].append(json.loads((root / "report" / "results.json").read_text(encoding="utf-8")))
-    sweep = root / "compare"  # compare's folder keeps the sweep's record and each job's result
-    documents["sweep"] = [json.loads((sweep / "sweep.json").read_text(encoding="utf-8"))]
-    for kind, folder in (("compare-job", sweep), ("reproduce-job", root / "report")):  # reproduce's is a sweep too
-        documents[kind] = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("jobs/*.json"))]
+    # compare's folder keeps the sweep's record and each job's result; so do run --out's
+    runs = ("run-sweep", "stateful-sweep", "task-sweep")
+    documents["sweep"] = [json.loads((root / f / "sweep.json").read_text(encoding="utf-8")) for f in ("compare", *runs)]
+    jobs = (("compare-job", "compare"), ("reproduce-job", "report"), ("run-job", "run-sweep"))
+    jobs += (("run-job", "stateful-sweep"), ("task-run-job", "task-sweep"))
+    for kind, folder in jobs:
+        found = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((root / folder).glob("jobs/*.json"))]
+        documents.setdefault(kind, []).extend(found)
     return documents, root

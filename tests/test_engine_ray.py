@@ -141,6 +141,25 @@ def test_reproduce_on_ray_gives_the_local_engines_report(folders, local_ray):
     assert reproduce_report(folders / "reproduce-ray") == reproduce_report(folders / "reproduce-local")
 
 
+def test_run_on_ray_gives_the_local_engines_document(folders, local_ray):
+    """`run --seeds N --out DIR --engine ray`: an experiment's and a task's seed groups on Ray
+    give the local engine's document, each group in a Ray worker."""
+    from lstmlab.config import load_config, load_task_config
+    from lstmlab.run_sweep import run_sweep
+    from tests.test_run_sweep import folder_document
+
+    configs = {"timesteps": load_config("timesteps", epochs=40)}
+    configs["long-lag"] = load_task_config("long-lag", lag=5, budget=1500)
+    for name, config in configs.items():
+        run_sweep(config, (1, 2, 3, 4), folders / f"run-{name}-local", group=2)
+        clear(folders / "starts")
+        run_sweep(config, (1, 2, 3, 4), folders / f"run-{name}-ray", group=2, engine="ray")
+        ran = attempts(folders / "starts")
+        assert sorted(ran) == ["seeds1-2", "seeds3-4"]
+        assert all(pid != os.getpid() for pids in ran.values() for pid in pids)
+        assert folder_document(folders / f"run-{name}-ray") == folder_document(folders / f"run-{name}-local")
+
+
 def test_a_three_node_cluster_through_the_command_line(folders, local_result, local_ray):
     """`--engine ray --address` to a cluster of three nodes (each a raylet of its own on this
     machine); the jobs spread over the nodes and give the local engine's results."""

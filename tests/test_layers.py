@@ -25,7 +25,7 @@ LAYERS = [
     {"keras_read", "keras_write"},  # a Keras file in, a Keras file out
     {"sweep", "engines", "engine_ray", "experiment_jobs"},  # a sweep's folder, its jobs, the engines
     {"render_text", "render_tasks", "figures", "heatmap"},
-    {"report", "compare_report"},
+    {"report", "compare_report", "run_sweep"},
     {"notebook"},
     {"server", "server_guard", "server_settings", "server_runs", "server_models", "server_main", "page_text"},
     {"cli", "cli_text"},

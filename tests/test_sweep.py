@@ -93,7 +93,8 @@ def test_a_job_file_of_other_settings_is_never_mixed_in(tmp_path):
     settings = sweep.sweep_settings("compare", jobs, range(1, 7), 2, cores=2)
     sweep.begin(out, settings, [sweep.job_id(job) for job in jobs], resume=False)
     sweep.save_result(out, sweep.job_document(JobResult(others[0], (1, 2), (3, 4), 0.0)))
-    with pytest.raises(ConfigError, match=r"lstm-lag5-seeds1-2.json' is not job lstm-lag5-seeds1-2's: its config"):
+    message = r"lstm-lag5-seeds1-2.json' is not job lstm-lag5-seeds1-2's: its 'config' field differs"
+    with pytest.raises(ConfigError, match=message):
         sweep.load_results(out, jobs[:1])
 
 

@@ -261,6 +261,23 @@ ForgetBiasOption = Annotated[
 ]
 
 
+EngineOption = Annotated[str, typer.Option(help="Where the jobs run: 'local' (this process) or 'ray'.")]
+AddressOption = Annotated[
+    str | None,
+    typer.Option(
+        help="With --engine ray: a Ray cluster's address, or 'auto' (default: a local Ray instance).",
+        show_default=False,
+    ),
+]
+ResumeOption = Annotated[
+    bool, typer.Option("--resume", help="Finish the sweep in --out: run only the jobs not there yet.")
+]
+GroupOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Seeds per job (default: all the seeds in one job).", show_default=False),
+]
+
+
 @app.command()
 def run(
     experiment: Annotated[
@@ -334,12 +351,29 @@ def run(
     check_every: Annotated[
         int | None, typer.Option(help="A paper task: training sequences between checks on held-out sequences.")
     ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Run the seeds as a sweep kept in this folder: each finished group of seeds at once, "
+            "then results.json and report.txt.",
+            show_default=False,
+        ),
+    ] = None,
+    group: GroupOption = None,
+    engine: EngineOption = "local",
+    address: AddressOption = None,
+    resume: ResumeOption = False,
     as_json: AsJson = False,
 ) -> None:
     """Train one experiment at the tutorial's settings (or yours) and show what it learned.
 
     Prints the pairs, a progress bar, the accuracy on the training patterns and the
     prediction table, with wrong predictions marked.
+
+    With --out DIR the seeds run as a sweep: in groups of --group seeds, each group a job
+    of --engine, kept in DIR/jobs/ the moment it finishes (--resume runs only the groups
+    missing); then DIR/results.json and DIR/report.txt hold what the command shows.
 
     Examples:
 
@@ -358,7 +392,10 @@ def run(
         lstmlab run timesteps --sequence-file poem.txt --holdout 0.2 --save models/poem
 
         lstmlab run adding --forget-bias 5 --seeds 10 --budget 150000
+
+        lstmlab run adding --lag 100 --seeds 100 --group 10 --engine ray --address auto --out adding-100
     """
+    sweep_options = dict(out=out_dir, group=group, engine=engine, address=address, resume=resume)
     common = dict(cell=cell, forget_bias=forget_bias, optimizer=optimizer, learning_rate=learning_rate, units=units)
     common |= dict(recurrent_activation=activation)
     if experiment not in EXPERIMENTS and experiment not in PAPER_TASKS:
@@ -371,7 +408,7 @@ def run(
         tutorial_only = dict(epochs=epochs, seq_length=seq_length, alphabet=alphabet, shuffle=shuffle, padding=padding)
         tutorial_only |= dict(holdout=holdout, sequence_file=sequence_file, encoding=encoding, save=save_dir)
         task_options = dict(lag=lag, budget=budget, check_every=check_every, batch_size=batch_size)
-        return run_paper_task(experiment, seed, seeds, common | task_options, tutorial_only, as_json)
+        return run_paper_task(experiment, seed, seeds, common | task_options, tutorial_only, sweep_options, as_json)
     for name, value in dict(lag=lag, budget=budget, check_every=check_every).items():
         if value is not None:
             raise ConfigError(
@@ -383,6 +420,15 @@ def run(
     options |= dict(shuffle=shuffle, padding=padding, holdout=holdout, recurrent_activation=activation)
     options |= dict(cell=cell, forget_bias=forget_bias, optimizer=optimizer, learning_rate=learning_rate)
     config, seed_list = run_settings(experiment, seed, seeds, sequence_file, options | dict(encoding=encoding))
+    if out_dir is not None and save_dir is not None:
+        raise ConfigError(
+            _(
+                "--save keeps the models of a run in this process; a sweep (--out) keeps each seed's results, "
+                "not its models: leave out one of them"
+            )
+        )
+    if check_sweep(**sweep_options):
+        return run_as_sweep(config, seed_list or [config.seed], sweep_options, as_json)
     from lstmlab import runtime
     from lstmlab.persist import check_target
     from lstmlab.results import run_experiment
@@ -397,7 +443,7 @@ def run(
     show(document, as_json)
 
 
-def run_paper_task(name: str, seed, seeds, options: dict, tutorial_only: dict, as_json: bool) -> None:
+def run_paper_task(name: str, seed, seeds, options: dict, tutorial_only: dict, sweep_options: dict, as_json) -> None:
     """`lstmlab run TASK`: train until solved over the seeds, and show the outcome."""
     from lstmlab.config import load_task_config
 
@@ -419,12 +465,61 @@ def run_paper_task(name: str, seed, seeds, options: dict, tutorial_only: dict, a
             )
     config = load_task_config(name, **{k: v for k, v in options.items() if v is not None} | _seed(seed))
     seed_list = parse_seeds(seeds) if seeds is not None else [config.seed]
+    if check_sweep(**sweep_options):
+        return run_as_sweep(config, seed_list, sweep_options, as_json)
     from lstmlab import runtime
     from lstmlab.task_results import run_task
 
     runtime.start()
     with task_progress(config, len(seed_list)) as on_progress:
         document = run_task(config, seed_list, on_progress)
+    show(document, as_json)
+
+
+def check_sweep(out, group, engine, address, resume) -> bool:
+    """Whether `run` is a sweep (--out given), every sweep option checked before any work."""
+    if out is None:
+        for option, given in (("--group", group is not None), ("--engine", engine != "local"), ("--resume", resume)):
+            if given:
+                raise ConfigError(
+                    _(
+                        "{option} is for a sweep, whose finished seeds are kept in a folder: add --out DIR"
+                    ).format(option=option)
+                )
+    from lstmlab.engines import check_engine
+    from lstmlab.sweep import check_folder
+
+    check_engine(engine, address)
+    if out is None:
+        return False
+    check_folder(out, resume)
+    return True
+
+
+def run_as_sweep(config, seed_list, sweep_options: dict, as_json: bool) -> None:
+    """`run ... --out DIR`: the seeds in groups, each a job of the chosen engine, kept in DIR."""
+    from lstmlab.config import TaskConfig
+    from lstmlab.run_sweep import plan, run_sweep
+
+    name = config.task if isinstance(config, TaskConfig) else config.experiment
+    sizes = [len(job.seeds) for job in plan(config, seed_list, sweep_options["group"])]
+    bar = _progress_bar("{task.description}", _("seeds"))
+    with bar:
+        label = ngettext("{task}: {n} seed", "{task}: {n} seeds", len(seed_list)).format(task=name, n=len(seed_list))
+        overall = bar.add_task(label, total=len(seed_list))
+
+        def planned(missing: list[int]) -> None:
+            done, total = len(sizes) - len(missing), len(sizes)
+            if sweep_options["resume"]:
+                again = _("{done} of {total} jobs already done, running {rest}.")
+                err.print(again.format(done=done, total=total, rest=total - done), markup=False)
+            bar.update(overall, completed=len(seed_list) - sum(sizes[i] for i in missing))
+
+        def finished(index: int) -> None:
+            bar.advance(overall, sizes[index])
+
+        options = {k: v for k, v in sweep_options.items() if k != "out"}
+        document = run_sweep(config, seed_list, sweep_options["out"], **options, on_plan=planned, on_done=finished)
     show(document, as_json)
 
 
@@ -441,17 +536,6 @@ def task_progress(config, seeds: int):
 # --- reproduce: every experiment over many seeds, and a report -------------------------------
 
 
-EngineOption = Annotated[str, typer.Option(help="Where the jobs run: 'local' (this process) or 'ray'.")]
-AddressOption = Annotated[
-    str | None,
-    typer.Option(
-        help="With --engine ray: a Ray cluster's address, or 'auto' (default: a local Ray instance).",
-        show_default=False,
-    ),
-]
-ResumeOption = Annotated[
-    bool, typer.Option("--resume", help="Finish the sweep in --out: run only the jobs not there yet.")
-]
 
 
 @app.command("reproduce")
@@ -586,17 +670,9 @@ def compare_cells(
             min=1, help="Seeds per job (default: all of a cell and lag's seeds in one job).", show_default=False
         ),
     ] = None,
-    engine: Annotated[str, typer.Option(help="Where the jobs run: 'local' (this process) or 'ray'.")] = "local",
-    address: Annotated[
-        str | None,
-        typer.Option(
-            help="With --engine ray: a Ray cluster's address, or 'auto' (default: a local Ray instance).",
-            show_default=False,
-        ),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Finish the sweep in --out: run only the jobs not there yet.")
-    ] = False,
+    engine: EngineOption = "local",
+    address: AddressOption = None,
+    resume: ResumeOption = False,
     as_json: AsJson = False,
 ) -> None:
     """Every cell at every lag of one of the paper's tasks, over many seeds, and a report.

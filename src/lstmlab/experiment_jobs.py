@@ -77,7 +77,7 @@ def outcome_from_document(job: ExperimentJob, document: dict, where: str) -> Exp
     for name, value in (("config", job.config.to_dict()), ("seeds", list(job.seeds))):
         if document.get(name) != value:
             raise ConfigError(
-                _("{where} is not job {id}'s: its {name} differs").format(where=where, id=job.id, name=name)
+                _("{where} is not job {id}'s: its {name!r} field differs").format(where=where, id=job.id, name=name)
             )
     return decode(ExperimentOutcome, document["outcome"])
 

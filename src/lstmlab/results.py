@@ -17,6 +17,7 @@ import numpy as np
 
 from lstmlab import __version__
 from lstmlab.config import Config, changed_settings, steps_per_epoch
+from lstmlab.data import Dataset
 from lstmlab.document import Document, rounded
 from lstmlab.errors import LstmlabError, ModelFileError
 from lstmlab.evaluate import Answers
@@ -104,7 +105,8 @@ def prediction_rows(
     )
 
 
-def seed_results(result: RunResult) -> tuple[SeedResult, ...]:
+def seed_results(result: RunResult, detailed: int = DETAILED_SEEDS) -> tuple[SeedResult, ...]:
+    """Every seed's result; the first `detailed` seeds list every answer."""
     alphabet, data = result.config.alphabet, result.dataset
     accuracies, holdout = result.accuracies, result.holdout_accuracies  # computed once, read per seed
     train_pairs = data.train.pairs(alphabet)
@@ -114,9 +116,9 @@ def seed_results(result: RunResult) -> tuple[SeedResult, ...]:
             seed=seed,
             accuracy=float(accuracies[index]),
             holdout_accuracy=None if holdout is None else float(holdout[index]),
-            predictions=prediction_rows(train_pairs, result.train_answers, index, alphabet) if detailed else None,
+            predictions=prediction_rows(train_pairs, result.train_answers, index, alphabet) if listed else None,
             holdout_predictions=None
-            if data.holdout is None or not detailed
+            if data.holdout is None or not listed
             else prediction_rows(holdout_pairs, result.holdout_answers, index, alphabet),
             history=History(
                 tuple(rounded(v) for v in result.training.loss[index]),
@@ -124,20 +126,33 @@ def seed_results(result: RunResult) -> tuple[SeedResult, ...]:
             ),
         )
         for index, seed in enumerate(result.seeds)
-        for detailed in [index < DETAILED_SEEDS]
+        for listed in [index < detailed]
     )
 
 
 def run_distribution(result: RunResult) -> Distribution:
-    inputs, targets = zip(*result.dataset.train.pairs(result.config.alphabet), strict=True)
-    return distribution(result.correct, list(inputs), list(targets), result.holdout_correct)
+    return pattern_distribution(result.config, result.dataset, result.correct, result.holdout_correct)
+
+
+def pattern_distribution(config: Config, dataset: Dataset, correct, holdout_correct) -> Distribution:
+    """The statistics over seeds, from each seed's right answers (seeds, patterns)."""
+    inputs, targets = zip(*dataset.train.pairs(config.alphabet), strict=True)
+    return distribution(correct, list(inputs), list(targets), holdout_correct)
+
+
+def steps_of(result: RunResult) -> int:
+    """Updates per model."""
+    return result.training.loss.shape[1] * steps_per_epoch(result.config, len(result.dataset.train))
 
 
 def timing(result: RunResult) -> Timing:
     t = result.training
-    steps = t.loss.shape[1] * steps_per_epoch(result.config, len(result.dataset.train))
-    rate = steps * len(t.seeds) / t.train_seconds if t.train_seconds > 0 else float("inf")
-    return Timing(steps, len(t.seeds), round(t.compile_seconds, 4), round(t.train_seconds, 4), round(rate, 1))
+    return timing_of(steps_of(result), len(t.seeds), t.compile_seconds, t.train_seconds)
+
+
+def timing_of(steps: int, seeds: int, compile_seconds: float, train_seconds: float) -> Timing:
+    rate = steps * seeds / train_seconds if train_seconds > 0 else float("inf")
+    return Timing(steps, seeds, round(compile_seconds, 4), round(train_seconds, 4), round(rate, 1))
 
 
 def versions() -> dict:
@@ -162,7 +177,22 @@ def run_document(
     saved: str | None = None,
     command: tuple[str, ...] | None = None,
 ) -> RunDocument:
-    config = result.config
+    statistics = run_distribution(result) if len(result.seeds) > 1 else None
+    parts = (seed_results(result), statistics, timing(result))
+    return assembled_document(result.config, result.dataset, *parts, demonstrations, saved, command)
+
+
+def assembled_document(
+    config: Config,
+    dataset: Dataset,
+    seeds: tuple[SeedResult, ...],
+    statistics: Distribution | None,
+    timing: Timing,
+    demonstrations: StatefulDemonstrations | None = None,
+    saved: str | None = None,
+    command: tuple[str, ...] | None = None,
+) -> RunDocument:
+    """The run's document from its parts (made in this process, or read back from a sweep's jobs)."""
     experiment = EXPERIMENTS.get(config.experiment)
     shows_sample = config.data == "runs" or (experiment is not None and experiment.random_sample)
     return RunDocument(
@@ -170,13 +200,13 @@ def run_document(
         description=experiment.summary if experiment is not None else "",
         settings=config.to_dict(),
         changed_settings=changes(config),
-        train_patterns=len(result.dataset.train),
-        holdout_patterns=0 if result.dataset.holdout is None else len(result.dataset.holdout),
-        random_sample=tuple(int(i) for i in result.dataset.sample) if shows_sample else (),
-        seeds=seed_results(result),
-        statistics=run_distribution(result) if len(result.seeds) > 1 else None,
+        train_patterns=len(dataset.train),
+        holdout_patterns=0 if dataset.holdout is None else len(dataset.holdout),
+        random_sample=tuple(int(i) for i in dataset.sample) if shows_sample else (),
+        seeds=seeds,
+        statistics=statistics,
         demonstrations=demonstrations,
-        timing=timing(result),
+        timing=timing,
         saved=saved,
         command=tuple(sys.argv if command is None else command),
         versions=versions(),

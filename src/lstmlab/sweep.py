@@ -73,7 +73,7 @@ def is_sweep_folder(folder: Path) -> bool:
     names = {p.name for p in folder.iterdir()}
     return (
         (folder / SWEEP_FILE).is_file()
-        and names <= {SWEEP_FILE, JOBS, *REPORT_FILES, "figures"}
+        and names <= {SWEEP_FILE, JOBS, *REPORT_FILES, "report.txt", "figures"}  # report.txt: run's
         and all((folder / name).is_dir() for name in (JOBS, "figures") if name in names)
     )
 
@@ -234,8 +234,8 @@ def result_from_document(job: Job, document: dict, where: str = "") -> JobResult
     for name, value in expected.items():
         if document.get(name) != value:
             raise ConfigError(
-                _("{value} is not job {value2}'s: its {name} differs").format(
-                    value=where or "a job result", value2=job_id(job), name=name
+                _("{where} is not job {id}'s: its {name!r} field differs").format(
+                    where=where or "a job result", id=job_id(job), name=name
                 )
             )
     return JobResult(

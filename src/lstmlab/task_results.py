@@ -76,13 +76,40 @@ def outcome(solved_at: np.ndarray) -> TaskOutcome:
     )
 
 
+def last_wrong(training: TaskTraining) -> np.ndarray:
+    """(seeds,) each seed's share of held-out sequences wrong at its last check; nan: none."""
+    return np.array([row[~np.isnan(row)][-1] if (~np.isnan(row)).any() else np.nan for row in training.wrong])
+
+
 def task_document(training: TaskTraining) -> TaskRunDocument:
-    config = training.config
+    return task_document_of(
+        training.config,
+        training.seeds,
+        training.solved_at,
+        last_wrong(training),
+        training.check_every,
+        training.heldout_size,
+        training.train_seconds,
+        training.compile_seconds,
+    )
+
+
+def task_document_of(
+    config: TaskConfig,
+    seeds: Sequence[int],
+    solved_at: np.ndarray,
+    wrong: np.ndarray,
+    check_every: int,
+    heldout: int,
+    train_seconds: float,
+    compile_seconds: float,
+) -> TaskRunDocument:
+    """The document from per-seed outcomes (trained in this process, or read back from a sweep's jobs)."""
     task = get_task(config.task)
-    last = [row[~np.isnan(row)][-1] if (~np.isnan(row)).any() else np.nan for row in training.wrong]
-    seeds = tuple(
-        TaskSeedResult(int(seed), bool(at >= 0), int(at) if at >= 0 else None, rounded(wrong))
-        for seed, at, wrong in zip(training.seeds, training.solved_at, last, strict=True)
+    solved_at = np.asarray(solved_at)
+    results = tuple(
+        TaskSeedResult(int(seed), bool(at >= 0), int(at) if at >= 0 else None, rounded(share))
+        for seed, at, share in zip(seeds, solved_at, wrong, strict=True)
     )
     return TaskRunDocument(
         config.task,
@@ -90,14 +117,14 @@ def task_document(training: TaskTraining) -> TaskRunDocument:
         task.definition,
         task.criterion,
         config.to_dict(),
-        training.check_every,
-        training.heldout_size,
-        outcome(training.solved_at),
-        seeds,
+        check_every,
+        heldout,
+        outcome(solved_at),
+        results,
         paper_figures(task),
         DIFFERENCES,
-        rounded(training.train_seconds, 3),
-        rounded(training.compile_seconds, 3),
+        rounded(train_seconds, 3),
+        rounded(compile_seconds, 3),
     )
 
 

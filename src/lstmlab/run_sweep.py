@@ -1,0 +1,213 @@
+"""`lstmlab run ... --seeds N --out DIR`: one experiment or paper task over many seeds, as a
+sweep of seed groups (see `lstmlab.sweep`) that any engine can run and `--resume` can finish.
+
+plan(...)          - the seed groups, one job each
+settings(...)      - what decides the sweep's results, as sweep.json records it
+group_work(job)    - what an engine runs: train the group, its per-seed outcome as a document
+document_from(...) - the run's document from the job documents, as `lstmlab run` makes it in one go
+run_sweep(...)     - all of it: missing jobs run, the folder written whole (results.json, report.txt)
+
+A seed's training does not depend on the seeds beside it in a group, so the document is the
+one an ordinary `run` makes (timings aside), whichever groups, engines and resumes made it.
+"""
+
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lstmlab import sweep
+from lstmlab.config import Config, TaskConfig
+from lstmlab.document import Document, plain
+from lstmlab.engines import run_missing
+from lstmlab.errors import ConfigError
+from lstmlab.experiment_jobs import decode
+from lstmlab.generation import StatefulDemonstrations
+from lstmlab.i18n import _
+from lstmlab.results import DETAILED_SEEDS, SeedResult
+
+REPORT = ("results.json", "report.txt")
+
+
+@dataclass(frozen=True)
+class SeedGroup:
+    """One job of a run's sweep: these seeds of this experiment or task, trained side by side."""
+
+    config: Config | TaskConfig
+    seeds: tuple[int, ...]
+    detailed: int = 0  # how many of its seeds list every answer: those among the run's first 100
+    demonstrate: bool = False  # a stateful run of one seed shows the tutorial's generations
+
+    @property
+    def id(self) -> str:
+        first, last = self.seeds[0], self.seeds[-1]
+        return f"seeds{first}" + (f"-{last}" if last != first else "")
+
+
+def plan(config: Config | TaskConfig, seeds: Sequence[int], group: int | None = None) -> list[SeedGroup]:
+    """The seeds in groups of `group` (default: one group of them all), in the seeds' order."""
+    size = group or len(seeds)
+    demonstrate = isinstance(config, Config) and config.stateful and len(seeds) == 1
+    return [
+        SeedGroup(config, tuple(seeds[first : first + size]), max(0, min(size, DETAILED_SEEDS - first)), demonstrate)
+        for first in range(0, len(seeds), size)
+    ]
+
+
+def settings(jobs: Sequence[SeedGroup], seeds: Sequence[int], group: int | None, cores: int) -> dict:
+    """Everything that decides the results, resolved: two folders with equal settings hold
+    results that may be mixed."""
+    config = jobs[0].config
+    name = config.task if isinstance(config, TaskConfig) else config.experiment
+    return {
+        "command": "run",
+        "experiment": name,
+        "config": config.to_dict(),
+        "seeds": list(seeds),
+        "group": group or len(seeds),
+        "cores_per_job": cores,
+        "jobs": sweep.digest([job.id for job in jobs] + [json.dumps(config.to_dict())]),
+    }
+
+
+# --- one job ------------------------------------------------------------------------------------
+
+
+def group_work(job: SeedGroup) -> dict:
+    """Train the job's seeds and return their outcome as a plain document (floats exact in JSON)."""
+    document = {"id": job.id, "config": job.config.to_dict(), "seeds": list(job.seeds)}
+    if isinstance(job.config, TaskConfig):
+        return {"kind": "task-run-job"} | document | _task_outcome(job)
+    return {"kind": "run-job"} | document | _experiment_outcome(job)
+
+
+def _task_outcome(job: SeedGroup) -> dict:
+    from lstmlab.task_results import last_wrong
+    from lstmlab.until_solved import train_until_solved
+
+    training = train_until_solved(job.config, job.seeds)
+    return {
+        "solved_at": [int(s) for s in training.solved_at],
+        "wrong": [None if np.isnan(w) else float(w) for w in last_wrong(training)],
+        "check_every": training.check_every,
+        "heldout": training.heldout_size,
+        "compile_seconds": training.compile_seconds,
+        "train_seconds": training.train_seconds,
+    }
+
+
+def _experiment_outcome(job: SeedGroup) -> dict:
+    from lstmlab.generation import seeded_generations
+    from lstmlab.results import seed_results, steps_of
+    from lstmlab.runner import run
+
+    result = run(job.config, seeds=job.seeds)
+    demonstrations = seeded_generations(result.params(), job.config) if job.demonstrate else None
+    return {
+        "results": plain(seed_results(result, job.detailed)),
+        "correct": [_bits(row) for row in result.correct],
+        "holdout_correct": None if result.holdout_correct is None else [_bits(r) for r in result.holdout_correct],
+        "steps": steps_of(result),
+        "compile_seconds": result.training.compile_seconds,
+        "train_seconds": result.training.train_seconds,
+        "demonstrations": None if demonstrations is None else plain(demonstrations),
+    }
+
+
+def _bits(row) -> str:
+    """A seed's right answers, pattern by pattern, as '0110...': compact in JSON."""
+    return "".join("1" if right else "0" for right in row)
+
+
+def _unbits(rows: Sequence[str]) -> np.ndarray:
+    return np.array([[c == "1" for c in row] for row in rows], dtype=bool)
+
+
+# --- the run's document from its jobs -----------------------------------------------------------
+
+
+def document_from(jobs: Sequence[SeedGroup], documents: Sequence[tuple[Path, dict]]) -> Document:
+    """The run's document from the jobs' documents (each checked to be its job's), as an
+    ordinary run makes it; its timings are the jobs' summed."""
+    for job, (path, document) in zip(jobs, documents, strict=True):
+        for name, value in (("config", job.config.to_dict()), ("seeds", list(job.seeds))):
+            if document.get(name) != value:
+                message = _("{where} is not job {id}'s: its {name!r} field differs")
+                raise ConfigError(message.format(where=f"'{path}'", id=job.id, name=name))
+    parts = [document for _path, document in documents]
+    seeds = tuple(seed for job in jobs for seed in job.seeds)
+    compile_seconds = sum(p["compile_seconds"] for p in parts)
+    train_seconds = sum(p["train_seconds"] for p in parts)
+    config = jobs[0].config
+    if isinstance(config, TaskConfig):
+        from lstmlab.task_results import task_document_of
+
+        solved_at = np.array([at for p in parts for at in p["solved_at"]])
+        wrong = np.array([np.nan if w is None else w for p in parts for w in p["wrong"]])
+        first = parts[0]
+        return task_document_of(
+            config, seeds, solved_at, wrong, first["check_every"], first["heldout"], train_seconds, compile_seconds
+        )
+    from lstmlab.data import make_dataset
+    from lstmlab.results import assembled_document, pattern_distribution, timing_of
+
+    dataset = make_dataset(config)
+    results = tuple(decode(SeedResult, r) for p in parts for r in p["results"])
+    statistics = None
+    if len(seeds) > 1:
+        correct = _unbits([row for p in parts for row in p["correct"]])
+        held_out = parts[0]["holdout_correct"] is not None
+        holdout = _unbits([row for p in parts for row in p["holdout_correct"]]) if held_out else None
+        statistics = pattern_distribution(config, dataset, correct, holdout)
+    timing = timing_of(parts[0]["steps"], len(seeds), compile_seconds, train_seconds)
+    demonstrations = parts[0]["demonstrations"]
+    if demonstrations is not None:
+        demonstrations = decode(StatefulDemonstrations, demonstrations)
+    return assembled_document(config, dataset, results, statistics, timing, demonstrations)
+
+
+def report_files(document: Document) -> dict[str, bytes]:
+    """results.json (what --json prints) and report.txt (what the terminal shows, plain)."""
+    from rich.console import Console
+
+    from lstmlab.render_text import lines
+
+    text = io.StringIO()
+    console = Console(file=text, width=100, color_system=None, highlight=False, soft_wrap=False)
+    for line in lines(document):
+        console.print(line, markup=False) if isinstance(line, str) else console.print(line)
+    return {
+        "results.json": (json.dumps(document.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+        "report.txt": text.getvalue().encode("utf-8"),
+    }
+
+
+def run_sweep(
+    config: Config | TaskConfig,
+    seeds: Sequence[int],
+    out: Path,
+    *,
+    group: int | None = None,
+    engine: str = "local",
+    address: str | None = None,
+    resume: bool = False,
+    on_plan: Callable[[list[int]], None] | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> Document:
+    """Run the seed groups not yet in `out` (each kept there as it finishes), then write the
+    folder whole: sweep.json, jobs/, results.json and report.txt. First on_plan(the indices
+    of the jobs to run, in plan(...)'s order); on_done(index) as each finishes."""
+    out = Path(out)
+    jobs = plan(config, seeds, group)
+    ids = [job.id for job in jobs]
+    cores = sweep.cores_per_job(out, resume)
+    missing = sweep.begin(out, settings(jobs, seeds, group, cores), ids, resume)
+    if on_plan is not None:
+        on_plan(missing)
+    run_missing(jobs, ids, missing, out, cores, group_work, engine=engine, address=address, on_done=on_done)
+    document = document_from(jobs, sweep.read_documents(out, ids))
+    sweep.write_report(out, report_files(document))
+    return document

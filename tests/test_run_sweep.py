@@ -1,0 +1,155 @@
+"""`lstmlab run ... --seeds N --out DIR` as a sweep (lstmlab.run_sweep): its document is the
+one an ordinary run makes in one go, whatever the groups; an interrupted one resumes with only
+the missing groups; every sweep option is checked before any work. On Ray: tests/test_engine_ray.py."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lstmlab import run_sweep
+from lstmlab.cli import app
+from lstmlab.config import load_config, load_task_config
+from lstmlab.results import run_experiment
+from lstmlab.task_results import run_task
+
+
+def without_timing(document: dict) -> dict:
+    """A document less what differs between two runs of the same thing: seconds and the command."""
+    document = dict(document)
+    for name in ("timing", "command", "train_seconds", "compile_seconds"):
+        document.pop(name, None)
+    return document
+
+
+def folder_document(folder: Path) -> dict:
+    return without_timing(json.loads((folder / "results.json").read_text(encoding="utf-8")))
+
+
+def test_seed_groups_keep_the_runs_order_and_list_answers_for_its_first_100_seeds():
+    config = load_config("timesteps")
+    jobs = run_sweep.plan(config, list(range(1, 251)), group=40)
+    assert [job.id for job in jobs[:2]] == ["seeds1-40", "seeds41-80"] and jobs[-1].id == "seeds241-250"
+    assert [job.detailed for job in jobs] == [40, 40, 20, 0, 0, 0, 0]
+    assert [seed for job in jobs for seed in job.seeds] == list(range(1, 251))
+    assert [job.id for job in run_sweep.plan(config, [7, 3, 9])] == ["seeds7-9"]  # one job: all of them
+    assert run_sweep.plan(load_config("stateful"), [1])[0].demonstrate
+    assert not any(job.demonstrate for job in run_sweep.plan(load_config("stateful"), [1, 2], group=1))
+
+
+@pytest.mark.parametrize(
+    "experiment, epochs, seeds, jobs",
+    [
+        ("timesteps", 60, [1, 2, 3, 4, 5], ["seeds1-2.json", "seeds3-4.json", "seeds5.json"]),
+        ("variable-length", 5, [1, 2, 3, 4], ["seeds1-2.json", "seeds3-4.json"]),  # with held-out patterns
+    ],
+)
+def test_an_experiments_sweep_in_groups_is_the_ordinary_runs_document(tmp_path, experiment, epochs, seeds, jobs):
+    """Groups of two, each a job of its own, trained and read back from JSON: the same seeds,
+    accuracies, answers, histories and statistics as all the seeds trained in one go."""
+    config = load_config(experiment, epochs=epochs, holdout=0.25 if experiment == "variable-length" else 0.0)
+    whole = run_experiment(config, seeds)
+    swept = run_sweep.run_sweep(config, seeds, tmp_path / "sweep", group=2)
+    assert without_timing(swept.to_json()) == without_timing(whole.to_json())
+    assert len({s.accuracy for s in whole.seeds}) > 1  # the seeds differ: the comparison means something
+    assert swept.timing.seeds == len(seeds) and swept.timing.steps == whole.timing.steps
+    assert folder_document(tmp_path / "sweep") == without_timing(whole.to_json())
+    assert sorted(p.name for p in (tmp_path / "sweep" / "jobs").iterdir()) == jobs
+    report = (tmp_path / "sweep" / "report.txt").read_text(encoding="utf-8")
+    mean = f"mean {100 * whole.statistics.summary.mean:.2f}%"
+    assert f"Accuracy over {len(seeds)} seeds: {mean}" in report
+
+
+def test_a_stateful_sweep_of_one_seed_shows_the_tutorials_generations(tmp_path):
+    config = load_config("stateful", epochs=5, units=4)
+    whole = run_experiment(config)
+    swept = run_sweep.run_sweep(config, [config.seed], tmp_path / "sweep")
+    assert swept.demonstrations is not None
+    assert without_timing(swept.to_json()) == without_timing(whole.to_json())
+
+
+def test_a_tasks_sweep_of_one_group_is_the_ordinary_runs_document(tmp_path):
+    config = load_task_config("long-lag", lag=5, budget=1500)
+    whole = run_task(config, [1, 2, 3])
+    swept = run_sweep.run_sweep(config, [1, 2, 3], tmp_path / "sweep")
+    assert without_timing(swept.to_json()) == without_timing(whole.to_json())
+    assert folder_document(tmp_path / "sweep") == without_timing(whole.to_json())
+    job = json.loads((tmp_path / "sweep" / "jobs" / "seeds1-3.json").read_text(encoding="utf-8"))
+    assert job["kind"] == "task-run-job" and job["solved_at"] == [s.sequences or -1 for s in whole.seeds]
+
+
+RUN = ["run", "timesteps", "--epochs", "40", "--seeds", "5", "--group", "2"]
+
+
+def test_an_interrupted_run_resumes_with_only_the_missing_groups(tmp_path):
+    """Ctrl-C after the first group is kept: --resume trains the other two and the document is
+    an undisturbed sweep's; a second --resume trains nothing; other settings, or a job file of
+    other seeds, are refused."""
+    config = load_config("timesteps", epochs=40)
+    seeds = [1, 2, 3, 4, 5]
+    undisturbed = run_sweep.run_sweep(config, seeds, tmp_path / "whole", group=2)
+
+    def stop(index):
+        raise KeyboardInterrupt
+
+    cut = tmp_path / "cut"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep.run_sweep(config, seeds, cut, group=2, on_done=stop)
+    assert sorted(p.name for p in (cut / "jobs").iterdir()) == ["seeds1-2.json"]
+    assert not (cut / "results.json").exists()  # no results from part of the seeds
+
+    refused = CliRunner().invoke(app, [*RUN, "--out", str(cut)])
+    assert refused.exit_code == 2
+    assert refused.output == (
+        f"Error: --out '{cut}': it holds a sweep already; add --resume to finish it, or give another --out\n"
+    )
+    resumed = CliRunner().invoke(app, [*RUN, "--out", str(cut), "--resume", "--json"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "1 of 3 jobs already done, running 2." in resumed.stderr
+    assert without_timing(json.loads(resumed.stdout)) == without_timing(undisturbed.to_json())
+    assert folder_document(cut) == without_timing(undisturbed.to_json())
+    assert sorted(p.name for p in cut.iterdir()) == ["jobs", "report.txt", "results.json", "sweep.json"]
+
+    again = CliRunner().invoke(app, [*RUN, "--out", str(cut), "--resume"])
+    assert again.exit_code == 0 and "3 of 3 jobs already done, running 0." in again.stderr
+
+    other = CliRunner().invoke(app, [*RUN[:3], "50", *RUN[4:], "--out", str(cut), "--resume"])
+    assert other.exit_code == 2
+    assert other.output.startswith(f"Error: --resume: '{cut}' holds a sweep with other settings: config.epochs is 40")
+
+    path = cut / "jobs" / "seeds5.json"  # a job file of other seeds put in its place: never mixed in
+    path.write_text(path.read_text(encoding="utf-8").replace('"seeds": [\n  5\n ]', '"seeds": [\n  6\n ]'))
+    mixed = CliRunner().invoke(app, [*RUN, "--out", str(cut), "--resume"])
+    assert mixed.exit_code == 2
+    assert mixed.output.splitlines()[-1] == f"Error: '{path}' is not job seeds5's: its 'seeds' field differs"
+
+
+FOR_A_SWEEP = "is for a sweep, whose finished seeds are kept in a folder: add --out DIR"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--engine", "ray"], f"Error: --engine {FOR_A_SWEEP}"),
+        (["--resume"], f"Error: --resume {FOR_A_SWEEP}"),
+        (["--group", "2"], f"Error: --group {FOR_A_SWEEP}"),
+        (["--address", "auto", "--out", "OUT"], "Error: --address 'auto' is for --engine ray; add it, or leave out"),
+        (["--engine", "spark", "--out", "OUT"], "Error: --engine 'spark' is not an engine; choose one of: local, ray"),
+        (
+            ["--save", "MODELS", "--out", "OUT"],
+            "Error: --save keeps the models of a run in this process; a sweep (--out) keeps each seed's results, "
+            "not its models: leave out one of them",
+        ),
+        (["--group", "0", "--out", "OUT"], "Invalid value for '--group'"),
+    ],
+)
+def test_bad_sweep_options_are_one_line_before_any_work(tmp_path, args, message):
+    args = [str(tmp_path / a) if a in ("OUT", "MODELS") else a for a in args]
+    for command in (["run", "timesteps", "--seeds", "3"], ["run", "long-lag", "--seeds", "3"]):
+        if "--save" in args and command[1] == "long-lag":
+            continue  # a task has no --save at all (tests/test_tasks.py)
+        result = CliRunner().invoke(app, [*command, *args])
+        assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+        assert message in result.output
+        assert sorted(tmp_path.iterdir()) == []  # nothing written
