@@ -8,9 +8,11 @@ screenshot of each stage is kept in $LSTMLAB_ARTIFACTS (default: artifacts/brows
 Without a browser the test is skipped, except in CI (CI=true), where it fails.
 """
 
+import contextlib
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,18 +40,29 @@ def browser_or_skip():
     return sync_playwright, expect
 
 
-def test_the_playground_in_a_browser(tmp_path):
-    # Waits go through locators: the page's Content-Security-Policy forbids eval, which
-    # page.wait_for_function would need.
+@contextlib.contextmanager
+def playground_page(models: Path) -> Iterator[tuple[str, object, object, list[str]]]:
+    """The playground serving `models`, open in headless Chromium: (its url, the page, Playwright's
+    expect, the page's errors as they happen). Screenshots go to ARTIFACTS."""
     sync_playwright, expect = browser_or_skip()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
-    with served(tmp_path / "models") as (url, _), sync_playwright() as playwright:
+    with served(models) as (url, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.set_default_timeout(TIMEOUT_MS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+            yield url, page, expect, errors
+        finally:
+            browser.close()
+
+
+def test_the_playground_in_a_browser(tmp_path):
+    # Waits go through locators: the page's Content-Security-Policy forbids eval, which
+    # page.wait_for_function would need.
+    with playground_page(tmp_path / "models") as (url, page, expect, errors):
         page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
 
         def stage(name: str) -> None:
             page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
@@ -124,20 +137,13 @@ def test_the_playground_in_a_browser(tmp_path):
         expect(page.locator("#generated")).to_have_text("KBCDEF")  # from a reset state, as the tutorial's
         assert "saved model stateful-k" in page.inner_text("#model")
         stage("7-saved-model-opened")
-        browser.close()
 
 
 def test_the_page_switches_language(tmp_path):
     """English by default; Русский from the switch: the page's words change, the URL keeps
     the language with the rest of the view, and the server's error lines follow it."""
-    sync_playwright, expect = browser_or_skip()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    errors: list[str] = []
-    with served(tmp_path / "models") as (url, _), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    with playground_page(tmp_path / "models") as (url, page, expect, errors):
+        # no console listener here: the 4xx below is logged to the console, as it should be
         page.goto(url + "?experiment=naive&epochs=3")
         page.wait_for_selector("body[data-ready='1']")
         expect(page.locator("#train")).to_have_text("Train")
@@ -158,4 +164,3 @@ def test_the_page_switches_language(tmp_path):
         expect(page.locator("#status")).to_have_text("100000 блоков — слишком много; допустимо: 1..4096")
         page.screenshot(path=ARTIFACTS / "8-russian.png", full_page=True)
         assert errors == []
-        browser.close()

@@ -351,6 +351,8 @@ BAD_FILES = {
     "activation": (edited(set_field(1, "activation", "relu")), [], 'activation is "relu"; lstmlab supports "tanh"'),
     "gru-reset-before": (edited(gru_reset_before), [], "reset_after is false; lstmlab supports true"),
     "dense-not-softmax": (edited(set_field(2, "activation", "relu")), [], 'is "relu"; lstmlab supports "softmax"'),
+    "lstm-no-units": (edited(set_field(1, "units", 0)), [], "(LSTM): units is 0; expected a positive whole number"),
+    "dense-one-unit": (edited(set_field(2, "units", 1)), [], "(Dense): units is 1; expected one per symbol (at least"),
     "dense-width": (lambda tmp: DATA / "timesteps.keras", ["--alphabet", "ABC"], "the Dense layer has 26 units"),
     "missing-weight": (edited(weights=drop_weight), [], "model.weights.h5: layer 'lstm_2' weight 2 is missing"),
     "wrong-shape": (edited(weights=wrong_shape), [], "kernel has shape (2, 128), expected (1, 128) (from input"),
@@ -399,6 +401,21 @@ def test_export_refuses_a_target_it_cannot_write(tmp_path, monkeypatch, target, 
     assert result.output.count("\n") == 1 and message in result.output
     assert Path("exists.keras").read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exists.keras", "fixtures", "m"]
+
+
+def test_a_full_disk_during_export_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(DATA.parent / "keras", tmp_path / "fixtures")
+    assert invoke("import-keras", "fixtures/naive.keras", "--out", "m").exit_code == 0
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = invoke("export-keras", "m", "--out", "m.keras")
+    assert result.exit_code == 2
+    assert result.output == "Error: cannot write 'm.keras': No space left on device; nothing was written\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fixtures", "m"]  # no archive, no temporary file
 
 
 @pytest.mark.parametrize("command", ["import-keras", "export-keras"])

@@ -258,6 +258,25 @@ def _signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """One file written whole or not at all: a reader sees the old file or the new one, never
+    part of one; a failure (OSError, raised) or a crash leaves at most a hidden temporary file
+    beside it, removed when the failure is ours to see."""
+    path = Path(path)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_quietly(path.parent)  # the new name is in place; flushing the listing is a bonus
+
+
 # --- flushing ------------------------------------------------------------------------------
 
 

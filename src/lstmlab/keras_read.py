@@ -314,19 +314,21 @@ def _weight_count(layer: dict) -> int:
     return 2 if layer["class"] == "Dense" else 0
 
 
+def _count(config: dict, name: str, where: str, least: int, message: str) -> int:
+    """A whole number of at least `least` in config[name], else `message` (translated) as the error."""
+    value = _field(config, name, where)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ModelFileError(message.format(where=where, value=json.dumps(value)))
+    return value
+
+
 def _model(layers: list[dict], read, kind: str, version: str, label: str) -> KerasFile:
     """Check every field that decides a prediction, then read (`read(layer)`) and check the weights."""
     recurrent, dense, masking, shape = _structure(layers, label)
     cell = RECURRENT_LAYERS[recurrent["class"]]
     rc, dc = recurrent["config"], dense["config"]
     where = f"{label}: layer {recurrent['name']!r} ({recurrent['class']})"
-    units = _field(rc, "units", where)
-    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-        raise ModelFileError(
-            _("{where}: units is {value}; expected a positive whole number").format(
-                where=where, value=json.dumps(units)
-            )
-        )
+    units = _count(rc, "units", where, 1, _("{where}: units is {value}; expected a positive whole number"))
     _field(rc, "activation", where, ("tanh",))
     _field(rc, "use_bias", where, (True,), default=True)
     for flag in ("return_sequences", "return_state", "go_backwards", "time_major"):
@@ -343,13 +345,7 @@ def _model(layers: list[dict], read, kind: str, version: str, label: str) -> Ker
     if cell == "gru":
         _field(rc, "reset_after", where, (True,))
     dwhere = f"{label}: layer {dense['name']!r} (Dense)"
-    classes = _field(dc, "units", dwhere)
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ModelFileError(
-            _("{dwhere}: units is {value}; expected one per symbol (at least 2)").format(
-                dwhere=dwhere, value=json.dumps(classes)
-            )
-        )
+    classes = _count(dc, "units", dwhere, 2, _("{where}: units is {value}; expected one per symbol (at least 2)"))
     _field(dc, "use_bias", dwhere, (True,), default=True)
     timesteps, features = shape
     arrays = {layer["name"]: read(layer) for layer in (recurrent, dense)}

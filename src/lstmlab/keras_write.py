@@ -24,12 +24,12 @@ import datetime
 import io
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from lstmlab import folders
 from lstmlab.data import input_features
 from lstmlab.errors import ModelFileError
 from lstmlab.i18n import _
@@ -48,23 +48,11 @@ def export_keras(model: Model, out: str | Path) -> Path:
     check_out(out)
     data = archive_bytes(model)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    except OSError as e:
-        raise ModelFileError(_("cannot write '{out}': {value}").format(out=out, value=e.strerror or e)) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
+        folders.write_file_atomically(out, data)
     except OSError as e:
         raise ModelFileError(
             _("cannot write '{out}': {value}; nothing was written").format(out=out, value=e.strerror or e)
         ) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return out
 
 

@@ -20,7 +20,6 @@ import json
 import os
 import socket
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -180,23 +179,7 @@ def begin(out: Path, settings: dict, ids: Sequence[str], resume: bool) -> list[i
 def write_atomically(path: Path, document: dict) -> None:
     """A reader sees the old file or the new one, never part of one; a crash leaves at most a
     hidden temporary file beside it."""
-    data = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    folders.write_file_atomically(path, (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def job_document(result: JobResult) -> dict:
