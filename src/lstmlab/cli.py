@@ -597,33 +597,41 @@ def reproduce_tutorial(
     check_engine(engine, address)
     check_folder(out_dir, resume)  # every check before any training
 
-    def planned(done: int, total: int) -> None:
-        if resume:
-            again = _("{done} of {total} jobs already done, running {rest}.")
-            err.print(again.format(done=done, total=total, rest=total - done), markup=False)
+    with reproduce_progress(len(configs)) as (already_done, on_start, on_progress, on_done):
 
-    with reproduce_progress(len(configs)) as (on_start, on_progress):
+        def planned(done: int, total: int) -> None:
+            if resume:
+                again = _("{done} of {total} jobs already done, running {rest}.")
+                err.print(again.format(done=done, total=total, rest=total - done), markup=False)
+            already_done(done)
+
         local = {} if engine == "ray" else {"on_start": on_start, "on_progress": on_progress}
         document = reproduce(
-            configs, seed_list, out_dir, **local, engine=engine, address=address, resume=resume, on_plan=planned
-        )
+            configs, seed_list, out_dir, **local, engine=engine, address=address, resume=resume,
+            on_plan=planned, on_done=on_done,
+        )  # fmt: skip
     show(document, as_json)
 
 
 @contextmanager
 def reproduce_progress(experiments: int):
-    """Two bars on stderr: experiments done, and the current one's epochs."""
+    """Two bars on stderr: experiments done (on any engine, counting those a resumed sweep had
+    done), and the current one's epochs (when this process trains it). Yields the callbacks:
+    already_done(n), on_start(index, config), on_progress(epoch, metrics), on_done(index)."""
     bar = _progress_bar("{task.description:>16}", "{task.fields[unit]}")
     with bar:
         overall = bar.add_task(_("experiments"), total=experiments, unit=_("done"))
         current = bar.add_task("", total=1, unit=_("epochs"), visible=False)
 
         def on_start(index, config):
-            bar.update(overall, completed=index)
             bar.reset(current, total=config.epochs, description=config.experiment, visible=True)
 
-        yield on_start, lambda done, metrics: bar.update(current, completed=done)
-        bar.update(overall, completed=experiments)
+        yield (
+            lambda done: bar.update(overall, completed=done),
+            on_start,
+            lambda done, metrics: bar.update(current, completed=done),
+            lambda index: bar.advance(overall),
+        )
 
 
 # --- compare: every cell at every lag of a paper task --------------------------------------------
