@@ -127,6 +127,45 @@ def test_a_worker_killed_mid_job_is_retried_and_the_sweep_ends_the_same(folders,
     assert same_report(folders / "struck") == same_report(local_result)
 
 
+def test_a_job_whose_retries_run_out_is_one_line_saying_how_to_go_on(folders, local_ray):
+    """With no retries left, a killed worker ends the sweep with one line that names the job
+    and says --resume goes on; whatever finished before is handed over, nothing else."""
+    from lstmlab import sweep
+    from lstmlab.engine_ray import run_on_ray
+    from lstmlab.errors import LstmlabError
+
+    starts = folders / "starts"
+    clear(starts)
+    killed = []
+
+    def strike():
+        deadline = time.monotonic() + 300
+        while not killed and time.monotonic() < deadline:
+            for path in starts.iterdir():
+                job, pid = path.name.rsplit(".", 1)
+                os.kill(int(pid), signal.SIGKILL)
+                killed.append(job)
+                break
+            time.sleep(0.01)
+
+    jobs = small_jobs()[:2]
+    handed = []
+    striker = threading.Thread(target=strike)
+    striker.start()
+    try:
+        with pytest.raises(LstmlabError) as raised:
+            cores = sweep.cores_per_job(folders / "unused", resume=False)
+            named = [(job, sweep.job_id(job)) for job in jobs]
+            run_on_ray(named, cores, sweep.compare_work, lambda i, d: handed.append(d["id"]), max_retries=0)
+    finally:
+        striker.join()
+    assert str(raised.value) == (
+        f"job {killed[0]} lost its worker 1 time; the jobs finished so far are kept: "
+        "run the same command with --resume to go on"
+    )
+    assert killed[0] not in handed and set(handed) <= {sweep.job_id(job) for job in jobs}
+
+
 def test_reproduce_on_ray_gives_the_local_engines_report(folders, local_ray):
     """reproduce's jobs (one per experiment) on Ray: the same report as the local engine's."""
     from lstmlab.report import reproduce

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from lstmlab.engines import check_devices, note_start
 from lstmlab.errors import ConfigError, LstmlabError
-from lstmlab.i18n import _
+from lstmlab.i18n import _, ngettext
 from lstmlab.sweep import stamped
 
 MAX_RETRIES = 3  # attempts after a worker dies, per job; a job that raises is not retried
@@ -112,12 +112,14 @@ def run_on_ray(
                     try:
                         document = ray.get(ref)
                     except ray.exceptions.WorkerCrashedError:
-                        raise LstmlabError(
-                            _(
-                                "job {value} lost its worker {value2} times; the jobs finished so far are kept: "
-                                "run the same command with --resume to go on"
-                            ).format(value=jobs[index][1], value2=max_retries + 1)
-                        ) from None
+                        lost = ngettext(
+                            "job {job} lost its worker {n} time; the jobs finished so far are kept: "
+                            "run the same command with --resume to go on",
+                            "job {job} lost its worker {n} times; the jobs finished so far are kept: "
+                            "run the same command with --resume to go on",
+                            max_retries + 1,
+                        )
+                        raise LstmlabError(lost.format(job=jobs[index][1], n=max_retries + 1)) from None
                     on_done(index, document)
         finally:
             for ref in pending:
