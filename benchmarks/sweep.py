@@ -4,10 +4,11 @@
     python benchmarks/sweep.py --skip-costs
     python benchmarks/sweep.py --lags 10,100,1000 --group 10
 
-1. The same small `lstmlab compare` sweep run as a user runs it (a process of its own), with
-   the local engine and with `--engine ray` (a local Ray instance started and shut down by
-   the command), after one untimed run that fills a fresh compile cache: wall seconds, jobs
-   per second, Ray's overhead as a ratio, and whether the two reports agree bit for bit.
+1. The same small `lstmlab compare` sweep, and a `lstmlab run --seeds N --out` sweep, each run
+   as a user runs it (a process of its own), with the local engine and with `--engine ray` (a
+   local Ray instance started and shut down by the command), after one untimed run that fills
+   a fresh compile cache: wall seconds, jobs per second, Ray's overhead as a ratio, and whether
+   the two engines' job results agree bit for bit.
 2. The training cost of one adding-problem job (`--group` seeds side by side, the LSTM) per
    training sequence at a few lags, compilation apart; from it, what a 100-seed, five-cell,
    lags-10-to-1000 adding sweep costs in machine-seconds if every job runs its whole budget
@@ -25,7 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-SWEEP = ["long-lag", "--cells", "lstm,rnn", "--lags", "5,10", "--seeds", "8", "--group", "2", "--budget", "2000"]
+SWEEPS = [
+    ["compare", "long-lag", "--cells", "lstm,rnn", "--lags", "5,10", "--seeds", "8", "--group", "2"]
+    + ["--budget", "2000"],
+    ["run", "timesteps", "--seeds", "16", "--group", "2", "--epochs", "200"],
+]
+WHERE = ("cores", "host", "pid", "node", "seconds", "compile_seconds", "train_seconds")  # differ by engine
 BIG_CELLS = 5  # lstm, lstm:5, lstm-1997, gru, rnn
 BIG_SEEDS = 100
 BIG_LAGS = (10, 20, 50, 100, 200, 500, 1000)
@@ -40,25 +46,26 @@ def lstmlab(*args: str, env: dict) -> float:
 
 
 def outcomes(folder: Path) -> dict:
-    keep = ("config", "seeds", "solved_at", "sequences", "loss")
+    """Each job's results, less where and how long it ran."""
     files = (folder / "jobs").iterdir()
-    return {p.name: {k: v for k, v in json.loads(p.read_text()).items() if k in keep} for p in files}
+    return {p.name: {k: v for k, v in json.loads(p.read_text()).items() if k not in WHERE} for p in files}
 
 
-def engines(table) -> None:
+def engines(table, sweep: list[str]) -> None:
     with tempfile.TemporaryDirectory() as work:
         env = os.environ | {"LSTMLAB_CACHE_DIR": str(Path(work) / "cache")}
-        lstmlab("compare", *SWEEP, "--out", str(Path(work) / "warm"), env=env)
+        lstmlab(*sweep, "--out", str(Path(work) / "warm"), env=env)
         jobs = len(json.loads((Path(work) / "warm" / "sweep.json").read_text())["jobs"])
         seconds = {}
         for engine in ("local", "ray"):
-            seconds[engine] = lstmlab("compare", *SWEEP, "--engine", engine, "--out", str(Path(work) / engine), env=env)
+            seconds[engine] = lstmlab(*sweep, "--engine", engine, "--out", str(Path(work) / engine), env=env)
         same = outcomes(Path(work) / "local") == outcomes(Path(work) / "ray")
-        job_seconds = sorted(json.loads(p.read_text())["seconds"] for p in (Path(work) / "ray" / "jobs").iterdir())
-    table.title = f"lstmlab compare {' '.join(SWEEP)}: {jobs} jobs; the same results on both engines: {same}"
+        done = [json.loads(p.read_text()) for p in (Path(work) / "ray" / "jobs").iterdir()]
+        job_seconds = sorted(d.get("seconds", d.get("compile_seconds", 0) + d.get("train_seconds", 0)) for d in done)
+    table.caption = f"median job (compile + train, in its worker): {job_seconds[len(job_seconds) // 2]:.2f} s"
+    table.title = f"lstmlab {' '.join(sweep)}: {jobs} jobs; the same results on both engines: {same}"
     for engine, wall in seconds.items():
         table.add_row(engine, f"{wall:.1f}", f"{jobs / wall:.2f}", f"{wall / seconds['local']:.2f}")
-    table.caption = f"median job (compile + train, in its worker): {job_seconds[len(job_seconds) // 2]:.2f} s"
 
 
 def costs(lags: list[int], group: int, budget: int) -> list[tuple[int, float, float]]:
@@ -109,9 +116,10 @@ def main() -> None:
 
     console = Console()
     if not args.skip_engines:
-        table = Table("engine", "wall s", "jobs/s", "× local")
-        engines(table)
-        console.print(table)
+        for sweep in SWEEPS:
+            table = Table("engine", "wall s", "jobs/s", "× local")
+            engines(table, sweep)
+            console.print(table)
     if not args.skip_costs:
         measured = costs([int(x) for x in args.lags.split(",")], args.group, args.budget)
         table = Table("lag", "compile s", "ms per sequence", "s per 100,000 sequences",
