@@ -86,6 +86,25 @@ def clear(starts: Path) -> None:
         path.unlink()
 
 
+def strike_first_worker(starts: Path, killed: list) -> threading.Thread:
+    """A thread that SIGKILLs the first process to start a job (as noted in `starts`), while it
+    trains, and puts (job id, pid) in `killed`; gives up after five minutes."""
+
+    def strike():
+        deadline = time.monotonic() + 300
+        while not killed and time.monotonic() < deadline:
+            for path in starts.iterdir():
+                job, pid = path.name.rsplit(".", 1)
+                os.kill(int(pid), signal.SIGKILL)
+                killed.append((job, int(pid)))
+                break
+            time.sleep(0.01)
+
+    striker = threading.Thread(target=strike)
+    striker.start()
+    return striker
+
+
 def test_a_local_ray_instance_gives_the_local_engines_results(folders, local_result, local_ray):
     clear(folders / "starts")
     compare(small_jobs(), SEEDS, folders / "on-ray", engine="ray", group=2)
@@ -102,19 +121,7 @@ def test_a_worker_killed_mid_job_is_retried_and_the_sweep_ends_the_same(folders,
     starts = folders / "starts"
     clear(starts)
     killed = []
-
-    def strike():
-        deadline = time.monotonic() + 300
-        while not killed and time.monotonic() < deadline:
-            for path in starts.iterdir():
-                job, pid = path.name.rsplit(".", 1)
-                os.kill(int(pid), signal.SIGKILL)
-                killed.append((job, int(pid)))
-                break
-            time.sleep(0.01)
-
-    striker = threading.Thread(target=strike)
-    striker.start()
+    striker = strike_first_worker(starts, killed)
     try:
         compare(small_jobs(), SEEDS, folders / "struck", engine="ray", group=2)
     finally:
@@ -137,21 +144,9 @@ def test_a_job_whose_retries_run_out_is_one_line_saying_how_to_go_on(folders, lo
     starts = folders / "starts"
     clear(starts)
     killed = []
-
-    def strike():
-        deadline = time.monotonic() + 300
-        while not killed and time.monotonic() < deadline:
-            for path in starts.iterdir():
-                job, pid = path.name.rsplit(".", 1)
-                os.kill(int(pid), signal.SIGKILL)
-                killed.append(job)
-                break
-            time.sleep(0.01)
-
     jobs = small_jobs()[:2]
     handed = []
-    striker = threading.Thread(target=strike)
-    striker.start()
+    striker = strike_first_worker(starts, killed)
     try:
         with pytest.raises(LstmlabError) as raised:
             cores = sweep.cores_per_job(folders / "unused", resume=False)
@@ -159,11 +154,12 @@ def test_a_job_whose_retries_run_out_is_one_line_saying_how_to_go_on(folders, lo
             run_on_ray(named, cores, sweep.compare_work, lambda i, d: handed.append(d["id"]), max_retries=0)
     finally:
         striker.join()
+    ((job, _pid),) = killed
     assert str(raised.value) == (
-        f"job {killed[0]} lost its worker 1 time; the jobs finished so far are kept: "
+        f"job {job} lost its worker 1 time; the jobs finished so far are kept: "
         "run the same command with --resume to go on"
     )
-    assert killed[0] not in handed and set(handed) <= {sweep.job_id(job) for job in jobs}
+    assert job not in handed and set(handed) <= {sweep.job_id(job) for job in jobs}
 
 
 def test_reproduce_on_ray_gives_the_local_engines_report(folders, local_ray):
