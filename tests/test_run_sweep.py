@@ -50,7 +50,12 @@ def test_an_experiments_sweep_in_groups_is_the_ordinary_runs_document(tmp_path, 
     accuracies, answers, histories and statistics as all the seeds trained in one go."""
     config = load_config(experiment, epochs=epochs, holdout=0.25 if experiment == "variable-length" else 0.0)
     whole = run_experiment(config, seeds)
-    swept = run_sweep.run_sweep(config, seeds, tmp_path / "sweep", group=2)
+    started, epochs_done = [], []
+    swept = run_sweep.run_sweep(
+        config, seeds, tmp_path / "sweep", group=2, on_start=started.append,
+        on_progress=lambda epoch, metrics: epochs_done.append(epoch),
+    )  # fmt: skip
+    assert started == list(range(len(jobs))) and epochs_done.count(epochs) == len(jobs)  # the local engine's bar
     assert without_timing(swept.to_json()) == without_timing(whole.to_json())
     assert len({s.accuracy for s in whole.seeds}) > 1  # the seeds differ: the comparison means something
     assert swept.timing.seeds == len(seeds) and swept.timing.steps == whole.timing.steps
@@ -72,7 +77,9 @@ def test_a_stateful_sweep_of_one_seed_shows_the_tutorials_generations(tmp_path):
 def test_a_tasks_sweep_of_one_group_is_the_ordinary_runs_document(tmp_path):
     config = load_task_config("long-lag", lag=5, budget=1500)
     whole = run_task(config, [1, 2, 3])
-    swept = run_sweep.run_sweep(config, [1, 2, 3], tmp_path / "sweep")
+    seen = []
+    swept = run_sweep.run_sweep(config, [1, 2, 3], tmp_path / "sweep", on_progress=lambda done, _: seen.append(done))
+    assert seen == list(range(100, max(seen) + 1, 100))  # sequences seen at each check, for the local engine's bar
     assert without_timing(swept.to_json()) == without_timing(whole.to_json())
     assert folder_document(tmp_path / "sweep") == without_timing(whole.to_json())
     job = json.loads((tmp_path / "sweep" / "jobs" / "seeds1-3.json").read_text(encoding="utf-8"))

@@ -501,12 +501,16 @@ def run_as_sweep(config, seed_list, sweep_options: dict, as_json: bool) -> None:
     from lstmlab.config import TaskConfig
     from lstmlab.run_sweep import plan, run_sweep
 
-    name = config.task if isinstance(config, TaskConfig) else config.experiment
-    sizes = [len(job.seeds) for job in plan(config, seed_list, sweep_options["group"])]
-    bar = _progress_bar("{task.description}", _("seeds"))
+    task = isinstance(config, TaskConfig)
+    name = config.task if task else config.experiment
+    jobs = plan(config, seed_list, sweep_options["group"])
+    sizes = [len(job.seeds) for job in jobs]
+    bar = _progress_bar("{task.description}", "{task.fields[unit]}")
     with bar:
         label = ngettext("{task}: {n} seed", "{task}: {n} seeds", len(seed_list)).format(task=name, n=len(seed_list))
-        overall = bar.add_task(label, total=len(seed_list))
+        overall = bar.add_task(label, total=len(seed_list), unit=_("seeds"))
+        # the group this process trains (the local engine): its epochs, or a task's sequences
+        current = bar.add_task("", total=1, unit=_("sequences") if task else _("epochs"), visible=False)
 
         def planned(missing: list[int]) -> None:
             done, total = len(sizes) - len(missing), len(sizes)
@@ -515,11 +519,18 @@ def run_as_sweep(config, seed_list, sweep_options: dict, as_json: bool) -> None:
                 err.print(again.format(done=done, total=total, rest=total - done), markup=False)
             bar.update(overall, completed=len(seed_list) - sum(sizes[i] for i in missing))
 
+        def started(index: int) -> None:
+            steps = config.budget if task else config.epochs
+            bar.reset(current, total=steps, description=f"  {jobs[index].id}", visible=True)
+
         def finished(index: int) -> None:
             bar.advance(overall, sizes[index])
 
         options = {k: v for k, v in sweep_options.items() if k != "out"}
-        document = run_sweep(config, seed_list, sweep_options["out"], **options, on_plan=planned, on_done=finished)
+        document = run_sweep(
+            config, seed_list, sweep_options["out"], **options, on_plan=planned, on_done=finished,
+            on_start=started, on_progress=lambda done, *_: bar.update(current, completed=done),
+        )  # fmt: skip
     show(document, as_json)
 
 

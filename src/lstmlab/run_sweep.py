@@ -76,19 +76,20 @@ def settings(jobs: Sequence[SeedGroup], seeds: Sequence[int], group: int | None,
 # --- one job ------------------------------------------------------------------------------------
 
 
-def group_work(job: SeedGroup) -> dict:
-    """Train the job's seeds and return their outcome as a plain document (floats exact in JSON)."""
+def group_work(job: SeedGroup, on_progress: Callable | None = None) -> dict:
+    """Train the job's seeds and return their outcome as a plain document (floats exact in JSON).
+    on_progress(epochs done, metrics) for an experiment, (sequences seen, solved) for a task."""
     document = {"id": job.id, "config": job.config.to_dict(), "seeds": list(job.seeds)}
     if isinstance(job.config, TaskConfig):
-        return {"kind": "task-run-job"} | document | _task_outcome(job)
-    return {"kind": "run-job"} | document | _experiment_outcome(job)
+        return {"kind": "task-run-job"} | document | _task_outcome(job, on_progress)
+    return {"kind": "run-job"} | document | _experiment_outcome(job, on_progress)
 
 
-def _task_outcome(job: SeedGroup) -> dict:
+def _task_outcome(job: SeedGroup, on_progress) -> dict:
     from lstmlab.task_results import last_wrong
     from lstmlab.until_solved import train_until_solved
 
-    training = train_until_solved(job.config, job.seeds)
+    training = train_until_solved(job.config, job.seeds, on_progress)
     return {
         "solved_at": [int(s) for s in training.solved_at],
         "wrong": [None if np.isnan(w) else float(w) for w in last_wrong(training)],
@@ -99,12 +100,12 @@ def _task_outcome(job: SeedGroup) -> dict:
     }
 
 
-def _experiment_outcome(job: SeedGroup) -> dict:
+def _experiment_outcome(job: SeedGroup, on_progress) -> dict:
     from lstmlab.generation import seeded_generations
     from lstmlab.results import seed_results, steps_of
     from lstmlab.runner import run
 
-    result = run(job.config, seeds=job.seeds)
+    result = run(job.config, seeds=job.seeds, on_progress=on_progress)
     demonstrations = seeded_generations(result.params(), job.config) if job.demonstrate else None
     return {
         "results": plain(seed_results(result, job.detailed)),
@@ -196,10 +197,13 @@ def run_sweep(
     resume: bool = False,
     on_plan: Callable[[list[int]], None] | None = None,
     on_done: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_progress: Callable | None = None,
 ) -> Document:
     """Run the seed groups not yet in `out` (each kept there as it finishes), then write the
     folder whole: sweep.json, jobs/, results.json and report.txt. First on_plan(the indices
-    of the jobs to run, in plan(...)'s order); on_done(index) as each finishes."""
+    of the jobs to run, in plan(...)'s order); on_done(index) as each finishes. The local
+    engine only: on_start(index) as a job starts, and its on_progress (see group_work)."""
     out = Path(out)
     jobs = plan(config, seeds, group)
     ids = [job.id for job in jobs]
@@ -207,7 +211,14 @@ def run_sweep(
     missing = sweep.begin(out, settings(jobs, seeds, group, cores), ids, resume)
     if on_plan is not None:
         on_plan(missing)
-    run_missing(jobs, ids, missing, out, cores, group_work, engine=engine, address=address, on_done=on_done)
+
+    def local_work(job: SeedGroup) -> dict:
+        if on_start is not None:
+            on_start(ids.index(job.id))
+        return group_work(job, on_progress)
+
+    work = group_work if engine == "ray" else local_work  # Ray ships a module's function, not a closure
+    run_missing(jobs, ids, missing, out, cores, work, engine=engine, address=address, on_done=on_done)
     document = document_from(jobs, sweep.read_documents(out, ids))
     sweep.write_report(out, report_files(document))
     return document
