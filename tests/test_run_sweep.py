@@ -3,6 +3,7 @@ one an ordinary run makes in one go, whatever the groups; an interrupted one res
 the missing groups; every sweep option is checked before any work. On Ray: tests/test_engine_ray.py."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,77 @@ def test_bad_sweep_options_are_one_line_before_any_work(tmp_path, args, message)
         assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
         assert message in result.output
         assert sorted(tmp_path.iterdir()) == []  # nothing written
+
+
+TASK_RUN = ["run", "long-lag", "--lag", "4", "--budget", "400", "--seeds", "2"]
+EXPERIMENT_RUN = ["run", "timesteps", "--epochs", "2", "--seeds", "2"]
+COMPARE = ["compare", "long-lag", "--cells", "rnn", "--lags", "3", "--seeds", "2", "--budget", "200"]
+REPRODUCE = ["reproduce", "--seeds", "2", "--epochs", "1", "--experiments", "naive"]
+
+
+NOT_PER_SEED = "does not hold one value per seed: 1 for 2"
+
+
+def replace_field(name, value):
+    return lambda document: document | {name: value}
+
+
+def drop_field(name):
+    return lambda document: {k: v for k, v in document.items() if k != name}
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A finished sweep's folder per command, made once; each test edits a copy."""
+    made: dict[str, Path] = {}
+
+    def folder(command: list[str]) -> Path:
+        key = " ".join(command)
+        if key not in made:
+            made[key] = tmp_path_factory.mktemp("finished") / "out"
+            assert CliRunner().invoke(app, [*command, "--out", str(made[key])]).exit_code == 0
+        return made[key]
+
+    return folder
+
+
+@pytest.mark.parametrize(
+    "command, job, edit, problem",
+    [
+        (TASK_RUN, "seeds1-2", drop_field("wrong"), "it has no 'wrong' field"),
+        (TASK_RUN, "seeds1-2", replace_field("solved_at", ["x", 1]), "invalid literal for int() with base 10: 'x'"),
+        (TASK_RUN, "seeds1-2", replace_field("solved_at", [100]), f"its 'solved_at' {NOT_PER_SEED}"),
+        (EXPERIMENT_RUN, "seeds1-2", replace_field("correct", ["1", "0"]), "its 'correct' does not hold an answer "
+         "per pattern (23)"),  # fmt: skip
+        (EXPERIMENT_RUN, "seeds1-2", replace_field("results", [{"seed": 1}] * 2), "it has no 'accuracy' field"),
+        (COMPARE, "rnn-lag3-seeds1-2", drop_field("seconds"), "it has no 'seconds' field"),
+        (COMPARE, "rnn-lag3-seeds1-2", replace_field("sequences", [1]), f"its 'sequences' {NOT_PER_SEED}"),
+        (REPRODUCE, "naive", drop_field("outcome"), "it has no 'outcome' field"),
+    ],
+)
+def test_a_job_file_edited_out_of_shape_is_one_line_naming_it(tmp_path, finished, command, job, edit, problem):
+    """A job file that is its job's (settings and seeds) but not whole: one line naming the
+    file and how to go on, no traceback."""
+    out = tmp_path / "out"
+    shutil.copytree(finished(command), out)
+    path = out / "jobs" / f"{job}.json"
+    path.write_text(json.dumps(edit(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
+    result = CliRunner().invoke(app, [*command, "--out", str(out), "--resume"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"Error: '{path}' is not a whole job result ({problem}); delete it and run the same command with --resume"
+    )
+
+
+def test_a_job_file_deleted_is_run_again_and_one_not_a_json_object_refused(tmp_path, finished):
+    out = tmp_path / "out"
+    shutil.copytree(finished(TASK_RUN), out)
+    path = out / "jobs" / "seeds1-2.json"
+    path.write_text("[1, 2]", encoding="utf-8")
+    result = CliRunner().invoke(app, [*TASK_RUN, "--out", str(out), "--resume"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == f"Error: cannot read the job result '{path}': not a JSON object"
+    path.unlink()  # as the line about a file out of shape says
+    result = CliRunner().invoke(app, [*TASK_RUN, "--out", str(out), "--resume", "--json"])
+    assert result.exit_code == 0 and "0 of 1 jobs already done, running 1." in result.stderr
+    assert without_timing(json.loads(result.stdout)) == folder_document(finished(TASK_RUN))

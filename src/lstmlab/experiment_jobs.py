@@ -22,7 +22,7 @@ from lstmlab.errors import ConfigError
 from lstmlab.i18n import _
 from lstmlab.reproduction import ExperimentOutcome, ReproductionDocument
 from lstmlab.results import versions
-from lstmlab.sweep import digest
+from lstmlab.sweep import digest, well_formed
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ def outcome_from_document(job: ExperimentJob, document: dict, where: str) -> Exp
             raise ConfigError(
                 _("{where} is not job {id}'s: its {name!r} field differs").format(where=where, id=job.id, name=name)
             )
-    return decode(ExperimentOutcome, document["outcome"])
+    with well_formed(where):
+        return decode(ExperimentOutcome, document["outcome"])
 
 
 def decode(kind, value):

@@ -131,43 +131,84 @@ def _unbits(rows: Sequence[str]) -> np.ndarray:
 
 
 def document_from(jobs: Sequence[SeedGroup], documents: Sequence[tuple[Path, dict]]) -> Document:
-    """The run's document from the jobs' documents (each checked to be its job's), as an
-    ordinary run makes it; its timings are the jobs' summed."""
-    for job, (path, document) in zip(jobs, documents, strict=True):
-        for name, value in (("config", job.config.to_dict()), ("seeds", list(job.seeds))):
-            if document.get(name) != value:
-                message = _("{where} is not job {id}'s: its {name!r} field differs")
-                raise ConfigError(message.format(where=f"'{path}'", id=job.id, name=name))
-    parts = [document for _path, document in documents]
+    """The run's document from the jobs' documents (each checked to be its job's, and whole),
+    as an ordinary run makes it; its timings are the jobs' summed."""
+    from lstmlab.data import make_dataset
+
+    config = jobs[0].config
+    dataset = None if isinstance(config, TaskConfig) else make_dataset(config)
+    pairs = zip(jobs, documents, strict=True)
+    parts = [_outcome(job, path, document, dataset) for job, (path, document) in pairs]
     seeds = tuple(seed for job in jobs for seed in job.seeds)
     compile_seconds = sum(p["compile_seconds"] for p in parts)
     train_seconds = sum(p["train_seconds"] for p in parts)
-    config = jobs[0].config
-    if isinstance(config, TaskConfig):
+    if dataset is None:
         from lstmlab.task_results import task_document_of
 
-        solved_at = np.array([at for p in parts for at in p["solved_at"]])
-        wrong = np.array([np.nan if w is None else w for p in parts for w in p["wrong"]])
+        solved_at = np.concatenate([p["solved_at"] for p in parts])
+        wrong = np.concatenate([p["wrong"] for p in parts])
         first = parts[0]
         return task_document_of(
             config, seeds, solved_at, wrong, first["check_every"], first["heldout"], train_seconds, compile_seconds
         )
-    from lstmlab.data import make_dataset
     from lstmlab.results import assembled_document, pattern_distribution, timing_of
 
-    dataset = make_dataset(config)
-    results = tuple(decode(SeedResult, r) for p in parts for r in p["results"])
+    results = tuple(r for p in parts for r in p["results"])
     statistics = None
     if len(seeds) > 1:
-        correct = _unbits([row for p in parts for row in p["correct"]])
-        held_out = parts[0]["holdout_correct"] is not None
-        holdout = _unbits([row for p in parts for row in p["holdout_correct"]]) if held_out else None
+        correct = np.concatenate([p["correct"] for p in parts])
+        held_out = dataset.holdout is not None
+        holdout = np.concatenate([p["holdout_correct"] for p in parts]) if held_out else None
         statistics = pattern_distribution(config, dataset, correct, holdout)
     timing = timing_of(parts[0]["steps"], len(seeds), compile_seconds, train_seconds)
-    demonstrations = parts[0]["demonstrations"]
-    if demonstrations is not None:
-        demonstrations = decode(StatefulDemonstrations, demonstrations)
-    return assembled_document(config, dataset, results, statistics, timing, demonstrations)
+    return assembled_document(config, dataset, results, statistics, timing, parts[0]["demonstrations"])
+
+
+def _outcome(job: SeedGroup, path: Path, document: dict, dataset) -> dict:
+    """A job's outcome from its file: checked to be this job's, each field of its kind, one
+    value per seed, an answer per pattern of `dataset` (an experiment's); a file edited, or of
+    another sweep, is one line naming it."""
+    for name, value in (("config", job.config.to_dict()), ("seeds", list(job.seeds))):
+        if document.get(name) != value:
+            message = _("{where} is not job {id}'s: its {name!r} field differs")
+            raise ConfigError(message.format(where=f"'{path}'", id=job.id, name=name))
+    with sweep.well_formed(f"'{path}'"):
+        outcome = {name: float(document[name]) for name in ("compile_seconds", "train_seconds")}
+        if isinstance(job.config, TaskConfig):
+            outcome |= {
+                "solved_at": np.array([int(a) for a in document["solved_at"]], np.int64),
+                "wrong": np.array([np.nan if w is None else float(w) for w in document["wrong"]]),
+                "check_every": int(document["check_every"]),
+                "heldout": int(document["heldout"]),
+            }
+            per_seed = ("solved_at", "wrong")
+        else:
+            demonstrations = document["demonstrations"]
+            holdout = document["holdout_correct"]
+            outcome |= {
+                "results": tuple(decode(SeedResult, r) for r in document["results"]),
+                "correct": _unbits(document["correct"]),
+                "holdout_correct": None if holdout is None else _unbits(holdout),
+                "steps": int(document["steps"]),
+                "demonstrations": None if demonstrations is None else decode(StatefulDemonstrations, demonstrations),
+            }
+            per_seed = ("results", "correct") + (() if holdout is None else ("holdout_correct",))
+        for name in per_seed:
+            if len(outcome[name]) != len(job.seeds):
+                raise ValueError(
+                    _("its {name!r} does not hold one value per seed: {n} for {seeds}").format(
+                        name=name, n=len(outcome[name]), seeds=len(job.seeds)
+                    )
+                )
+        if dataset is not None:
+            parts = (("correct", dataset.train), ("holdout_correct", dataset.holdout))
+            for name, patterns in parts:
+                value, count = outcome[name], 0 if patterns is None else len(patterns)
+                if (value is None) != (patterns is None) or (value is not None and value.shape[1:] != (count,)):
+                    raise ValueError(
+                        _("its {name!r} does not hold an answer per pattern ({n})").format(name=name, n=count)
+                    )
+    return outcome
 
 
 def report_files(document: Document) -> dict[str, bytes]:

@@ -15,12 +15,13 @@ The report is made from the files on disk, never from what ran in this process, 
 same whichever jobs ran when, on which engine.
 """
 
+import contextlib
 import hashlib
 import json
 import os
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from lstmlab import __version__, folders
@@ -221,13 +222,22 @@ def result_from_document(job: Job, document: dict, where: str = "") -> JobResult
                     where=where or "a job result", id=job_id(job), name=name
                 )
             )
-    return JobResult(
-        job,
-        tuple(document["solved_at"]),
-        tuple(document["sequences"]),
-        float(document["seconds"]),
-        tuple(tuple(row) for row in document.get("loss", ())),
-    )
+    with well_formed(where or "a job result"):
+        result = JobResult(
+            job,
+            tuple(int(a) for a in document["solved_at"]),
+            tuple(int(n) for n in document["sequences"]),
+            float(document["seconds"]),
+            tuple(tuple(float(x) for x in row) for row in document.get("loss", ())),
+        )
+        for name in ("solved_at", "sequences"):
+            if len(getattr(result, name)) != len(job.seeds):
+                raise ValueError(
+                    _("its {name!r} does not hold one value per seed: {n} for {seeds}").format(
+                        name=name, n=len(getattr(result, name)), seeds=len(job.seeds)
+                    )
+                )
+    return result
 
 
 def save_result(out: Path, document: dict) -> Path:
@@ -242,10 +252,32 @@ def read_documents(out: Path, ids: Sequence[str]) -> list[tuple[Path, dict]]:
     for name in ids:
         path = Path(out) / JOBS / f"{name}.json"
         try:
-            documents.append((path, json.loads(path.read_text(encoding="utf-8"))))
+            document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise ConfigError(_("cannot read the job result '{path}': {e}").format(path=path, e=e)) from None
+        if not isinstance(document, dict):
+            raise ConfigError(_("cannot read the job result '{path}': {e}").format(path=path, e="not a JSON object"))
+        documents.append((path, document))
     return documents
+
+
+@contextlib.contextmanager
+def well_formed(where: str) -> Iterator[None]:
+    """Reading a job's document inside: a field missing or of the wrong kind (a file edited, or
+    written by another lstmlab) becomes one line naming the file and how to go on."""
+    try:
+        yield
+    except KeyError as e:
+        problem = _("it has no {name!r} field").format(name=e.args[0])
+    except (TypeError, ValueError, AttributeError, IndexError) as e:
+        problem = str(e)
+    else:
+        return
+    raise ConfigError(
+        _("{where} is not a whole job result ({problem}); delete it and run the same command with --resume").format(
+            where=where, problem=problem
+        )
+    ) from None
 
 
 def load_results(out: Path, jobs: Sequence[Job]) -> list[JobResult]:
