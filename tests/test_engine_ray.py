@@ -237,7 +237,7 @@ def test_a_ray_sweep_given_ctrl_c_resumes_with_only_the_missing_jobs(folders, lo
         time.sleep(0.05)
     driver.send_signal(signal.SIGINT)
     stderr = driver.communicate(timeout=120)[1]
-    assert driver.returncode == 130 and stderr.strip().splitlines()[-1] == "Interrupted."
+    assert driver.returncode == 130 and stderr.strip().splitlines()[-1] == "Interrupted.", stderr
     kept = len(list(out.glob("jobs/*.json")))
     assert 2 <= kept < 6 and not (out / "results.json").exists()
 

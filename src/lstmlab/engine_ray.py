@@ -121,6 +121,7 @@ def run_on_ray(
                         )
                         raise LstmlabError(lost.format(job=jobs[index][1], n=max_retries + 1)) from None
                     on_done(index, document)
-        finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
+        finally:  # best effort: ray.shutdown (or the cluster) ends them anyway, and a failure
+            for ref in pending:  # here must not hide why the sweep stopped (Ctrl-C, a lost job)
+                with contextlib.suppress(Exception):
+                    ray.cancel(ref, force=True)
