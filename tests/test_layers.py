@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "lstmlab"
 # Lowest first: settings and data, the network, training, evaluation and asking a model,
 # documents, rendering, the command line. A module may import its own layer and those below.
 LAYERS = [
-    {"errors", "experiments", "paper", "document", "i18n"},
+    {"errors", "experiments", "paper", "document", "i18n", "user_files"},
     {"config", "seeds"},
     {"data", "tasks"},
     {"cell"},

@@ -193,7 +193,7 @@ BAD = [
     (["run", "variable-length", "--sequence-file", "text.txt"], "a text to learn is read in fixed windows"),
     (["run", "timesteps", "--encoding", "morse"], "encoding 'morse' is not allowed; choose one of: scalar, onehot"),
     (["run", "timesteps", "--save", "notes.txt"], "cannot save to 'notes.txt': it is a file, not a folder"),
-    (["run", "timesteps", "--save", "."], "cannot save to '.': it holds files that are not an lstmlab model"),
+    (["run", "timesteps", "--save", "."], "cannot save to '.': it is the current folder or a folder above it"),
     (["run", "naive", "--save", "notes.txt/m"], "cannot save to 'notes.txt/m': 'notes.txt' is a file, not a folder"),
     (["run", "naive", "--save", "notes.txt/a/b"], "cannot save to 'notes.txt/a/b': 'notes.txt' is a file"),
 ]

@@ -244,7 +244,7 @@ def test_weights_that_do_not_fit_their_settings_are_refused_before_writing(tmp_p
         ),
         (
             lambda: persist.Model(untrained("naive", units=4).config, [1, 2], 0),
-            "the model has weights of type list; expected a dict",
+            r"the model has weights that are not a dict of arrays \(list\)",
         ),
     ],
     ids=["none", "same seed twice", "no seed", "weights not a dict"],
@@ -391,32 +391,32 @@ BROKEN = {
     "wrong type": (
         lambda d: edit_config(d / "m", lambda c: c["config"].update(units="four")),
         "{d}/m",
-        "setting 'units' is 'four'; expected int",
+        "setting 'units' is 'four'; expected a whole number",
     ),
     "learning rate true": (
         lambda d: edit_config(d / "m", lambda c: c["config"].update(learning_rate=True)),
         "{d}/m",
-        "config.json: setting 'learning_rate' is true; expected float$",
+        "config.json: setting 'learning_rate' is true; expected a number$",
     ),
     "holdout false": (
         lambda d: edit_config(d / "m", lambda c: c["config"].update(holdout=False)),
         "{d}/m",
-        "config.json: setting 'holdout' is false; expected float$",
+        "config.json: setting 'holdout' is false; expected a number$",
     ),
     "units true": (
         lambda d: edit_config(d / "m", lambda c: c["config"].update(units=True)),
         "{d}/m",
-        "config.json: setting 'units' is true; expected int$",
+        "config.json: setting 'units' is true; expected a whole number$",
     ),
     "batch size true": (
         lambda d: edit_config(d / "m", lambda c: c["config"].update(batch_size=True)),
         "{d}/m",
-        r"config.json: setting 'batch_size' is true; expected int \| None$",
+        r"config.json: setting 'batch_size' is true; expected a whole number or null$",
     ),
     "learning rate infinite": (
         lambda d: edit_config(d / "m", lambda c: c["config"].update(learning_rate=float("inf"))),
         "{d}/m",
-        "config.json: setting 'learning_rate' is Infinity; expected a finite float$",
+        "config.json: setting 'learning_rate' is Infinity; expected a finite number$",
     ),
     "units beyond any array": (
         lambda d: edit_config(d / "m", lambda c: c["config"].update(units=10**12)),
@@ -507,12 +507,12 @@ BROKEN = {
     "weights a folder": (
         lambda d: (d / "m" / "model.safetensors").unlink() or (d / "m" / "model.safetensors").mkdir(),
         "{d}/m",
-        "cannot read {d}/m/model.safetensors: Is a directory",
+        "{d}/m/model.safetensors is a folder, not a regular file",
     ),
     "config a folder": (
         lambda d: (d / "m" / "config.json").unlink() or (d / "m" / "config.json").mkdir(),
         "{d}/m",
-        "cannot read {d}/m/config.json: Is a directory",
+        "{d}/m/config.json is a folder, not a regular file",
     ),
     "config not UTF-8": (
         lambda d: (d / "m" / "config.json").write_bytes(b'{"format": "\xff"}'),
@@ -572,18 +572,14 @@ def test_a_broken_model_gets_one_clear_error(saved, case):
 @pytest.mark.parametrize("name", ["config.json", "model.safetensors"])
 def test_a_file_that_cannot_be_read_gets_one_clear_error(saved, monkeypatch, name):
     # Root reads files whatever their mode, so the refusal is simulated where the file is read.
-    real = {"read_text": Path.read_text, "read_bytes": Path.read_bytes}
+    real = persist.read_bounded
 
-    def denied(method):
-        def read(path, *args, **kwargs):
-            if path.name == name:
-                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-            return real[method](path, *args, **kwargs)
+    def denied(path, limit):
+        if Path(path).name == name:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real(path, limit)
 
-        return read
-
-    monkeypatch.setattr(Path, "read_text", denied("read_text"))
-    monkeypatch.setattr(Path, "read_bytes", denied("read_bytes"))
+    monkeypatch.setattr(persist, "read_bounded", denied)
     with pytest.raises(ModelFileError, match=f"^cannot read {saved / name}: Permission denied$"):
         load(saved)
 

@@ -57,8 +57,10 @@ class OneLineErrors(typer.core.TyperGroup):
             raise _ReaderGone() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        # SIGTERM as Ctrl-C: the cleanups that remove half-written folders run for both.
-        previous = _on_sigterm(_terminated)
+        # SIGTERM and SIGHUP as Ctrl-C: the cleanups that remove half-written folders run for all.
+        previous = _on_signals(_terminated)
+        previous_hook, sys.unraisablehook = sys.unraisablehook, _interrupt_again
+        _usable_streams()
         localize(self)  # the help, in the language of this call
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -71,32 +73,79 @@ class OneLineErrors(typer.core.TyperGroup):
             sys.exit(2)
         except (_Interrupted, KeyboardInterrupt, typer.Abort):
             err.print(_("Interrupted."), markup=False)
-            sys.exit(130)
+            sys.exit(128 + _signal_received[-1] if _signal_received else 130)
         except _ReaderGone:
             _quiet_stdout()
             sys.exit(0)
+        except SystemExit as e:  # Rich's own broken-pipe exit (Typer's help console): status 1
+            if isinstance(e.__context__, BrokenPipeError):
+                _quiet_stdout()
+                sys.exit(0)
+            raise
         except OSError as e:  # a fault at a path the user named: a full disk, a vanished folder
             reason = e.strerror or e
             line = _("Error: cannot use '{path}': {reason}") if e.filename else _("Error: cannot use: {reason}")
             err.print(line.format(path=e.filename, reason=reason), markup=False)
             sys.exit(2)
         finally:
-            _on_sigterm(previous)
+            _on_signals(previous)
+            sys.unraisablehook = previous_hook
         _finish(code if isinstance(code, int) else 0)
 
 
+# The terminating signals treated as Ctrl-C; the exit status is 128 + the signal's number.
+SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_signal_received: list[int] = []
+
+
 def _terminated(signum, frame):
+    _signal_received.append(signum)
     raise KeyboardInterrupt
 
 
-def _on_sigterm(handler):
-    """Set SIGTERM's handler; returns the previous one (None off the main thread, where it cannot be set)."""
+def _interrupt_again(unraisable) -> None:
+    """Ctrl-C or a signal that came while Python ran a callback it cannot raise from (JAX's
+    garbage-collection callback, right after each compiled step: nearly always) would be
+    printed as "Exception ignored" and the work would go on: raise it again in the main
+    thread, at the next line of ordinary code."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        try:  # a moment later, from a timer: raising here would be ignored again
+            signal.signal(signal.SIGALRM, _raise_keyboard_interrupt)
+            signal.setitimer(signal.ITIMER_REAL, 0.02)
+        except ValueError:  # not the main thread
+            pass
+    else:
+        sys.__unraisablehook__(unraisable)
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _on_signals(handler):
+    """Set the handler of SIGNALS; returns the previous ones (None off the main thread, where
+    they cannot be set). `handler` is one function, or what an earlier call returned."""
     if handler is None:
         return None
+    _signal_received.clear()
     try:
-        return signal.signal(signal.SIGTERM, handler)
+        if isinstance(handler, dict):
+            return {signum: signal.signal(signum, h) for signum, h in handler.items() if h is not None}
+        return {signum: signal.signal(signum, handler) for signum in SIGNALS}
     except ValueError:
         return None
+
+
+def _usable_streams() -> None:
+    """A closed stdout or stderr (`>&-`) becomes /dev/null, so the work still finishes and is
+    saved; a terminal or pipe that cannot show a character (PYTHONIOENCODING=ascii, LANG=C)
+    gets it as a backslash escape instead of a crash."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - for the whole process
+        elif hasattr(stream, "reconfigure") and getattr(stream, "errors", None) == "strict":
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _finish(code: int) -> None:

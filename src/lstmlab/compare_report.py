@@ -94,14 +94,15 @@ def compare(
 ) -> ComparisonDocument:
     """Run the jobs not yet in `out` (each result written there as it finishes), then write
     the report folder whole from the results on disk. on_plan(done, total) before any job."""
-    out = Path(out)
-    cores = sweep.cores_per_job(out, resume)
-    settings = sweep.sweep_settings("compare", jobs, seeds, group, cores)
-    ids = [sweep.job_id(job) for job in jobs]
-    missing = sweep.begin(out, settings, ids, resume)
-    if on_plan is not None:
-        on_plan(len(jobs) - len(missing), len(jobs))
-    run_missing(jobs, ids, missing, out, cores, sweep.compare_work, engine=engine, address=address, on_done=on_done)
-    document = comparison_document(sweep.load_results(out, jobs), seeds, out)
-    sweep.write_report(out, report_files(document))
+    ids, check = [sweep.job_id(job) for job in jobs], sweep.compare_outcome(jobs)
+    with sweep.claimed(out, resume) as out:
+        cores = sweep.cores_per_job(out, resume)
+        settings = sweep.sweep_settings("compare", jobs, seeds, group, cores)
+        missing = sweep.begin(out, settings, ids, resume, check)
+        if on_plan is not None:
+            on_plan(len(jobs) - len(missing), len(jobs))
+        work = sweep.compare_work
+        run_missing(jobs, ids, missing, out, cores, work, engine=engine, address=address, on_done=on_done)
+        document = comparison_document(sweep.read_checked(out, ids, check), seeds, out)
+        sweep.write_report(out, report_files(document))
     return document

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import TUTORIAL, tutorial_settings
-from lstmlab.i18n import _
+from lstmlab.i18n import N_, _
 from lstmlab.paper import get_task
 
 CELLS = ("lstm", "lstm-1997", "gru", "rnn")  # lstmlab.cell has their equations
@@ -132,6 +132,8 @@ def validate(config: Config) -> Config:
             _("units {units} is too many; allowed: 1..{MAX_UNITS}").format(units=config.units, MAX_UNITS=MAX_UNITS)
         )
     validate_alphabet(config.alphabet)
+    if config.sequence is not None:
+        check_text(N_("text to learn"), config.sequence)
     if config.sequence is None and config.data == "windows" and config.seq_length >= len(config.alphabet):
         raise ConfigError(
             _(
@@ -193,9 +195,24 @@ def _check_cell(config) -> None:
         )
 
 
+def check_text(name: str, text: str) -> str:
+    """ConfigError unless `text` can be written as UTF-8 (config.json, a report): bytes that
+    were not UTF-8 in a command line arrive as lone surrogates, which nothing can write."""
+    for position, symbol in enumerate(text):
+        if "\ud800" <= symbol <= "\udfff":
+            raise ConfigError(
+                _(
+                    "the {name} is not valid text: position {position} holds {code}, which is not a character "
+                    "(bytes that were not UTF-8?); give it as UTF-8 text"
+                ).format(name=_(name), position=position, code=f"U+{ord(symbol):04X}")
+            )
+    return text
+
+
 def validate_alphabet(alphabet: str) -> str:
     if not alphabet:
         raise ConfigError(_("the alphabet is empty; give at least 2 distinct symbols"))
+    check_text(N_("alphabet"), alphabet)
     seen: dict[str, int] = {}
     for position, symbol in enumerate(alphabet):
         if symbol in seen:

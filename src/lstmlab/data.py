@@ -14,6 +14,7 @@ import numpy as np
 from lstmlab.config import Config
 from lstmlab.errors import DataError
 from lstmlab.i18n import _
+from lstmlab.user_files import FileTooLarge, NotAFile, read_bounded
 
 PAD = -1  # marks a padded step in `Patterns.inputs`; never a symbol's code
 
@@ -110,6 +111,30 @@ def encode_inputs(patterns: Patterns, config: Config) -> tuple[np.ndarray, np.nd
     return x, mask
 
 
+# What one run's inputs and targets may hold, in numbers (float32: 1 GiB). A one-hot text of
+# 20,000 distinct characters would ask for some 8 GB before training; this refuses it first.
+MAX_DATA_NUMBERS = 2**28
+
+
+def check_data_size(samples: int, config: Config) -> None:
+    """DataError, before any array is made, if the inputs (samples × steps × features) and
+    one-hot targets (samples × alphabet) would hold more than MAX_DATA_NUMBERS numbers."""
+    steps = 1 if config.framing == "features" else config.seq_length
+    numbers = samples * (steps * input_features(config) + len(config.alphabet))
+    if numbers > MAX_DATA_NUMBERS:
+        raise DataError(
+            _(
+                "{samples} patterns over an alphabet of {symbols} symbols need {numbers} numbers for inputs and "
+                "targets; allowed: up to {limit} (give a shorter text, fewer distinct symbols or scalar encoding)"
+            ).format(
+                samples=samples,
+                symbols=len(config.alphabet),
+                numbers=numbers,
+                limit=MAX_DATA_NUMBERS,
+            )
+        )
+
+
 def input_features(config: Config) -> int:
     per_step = 1 if config.encoding == "scalar" else len(config.alphabet)
     return per_step * (config.seq_length if config.framing == "features" else 1)
@@ -127,6 +152,7 @@ def distinct_symbols(text: str) -> str:
     return "".join(dict.fromkeys(text))
 
 
+MAX_SEQUENCE_BYTES = 10_000_000  # a sequence file's most: a long novel; training reads it whole
 SEQUENCE_HOLDOUT = 0.1  # a text's last tenth is held out unless the user says otherwise
 
 
@@ -143,10 +169,21 @@ def read_sequence(path: str | os.PathLike) -> str:
     has fewer than 2 distinct symbols."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_SEQUENCE_BYTES)
     except OSError as e:
         raise DataError(
             _("cannot read the sequence file '{path}': {value}").format(path=path, value=e.strerror or e)
+        ) from None
+    except FileTooLarge as e:
+        raise DataError(
+            _("the sequence file '{path}' is larger than {limit} bytes, the most lstmlab reads; give a shorter text")
+            .format(path=path, limit=e.limit)
+        ) from None
+    except NotAFile as e:
+        raise DataError(
+            _("the sequence file '{path}' is {what}, not a regular file; give a text file").format(
+                path=path, what=e.what
+            )
         ) from None
     try:
         text = raw.decode("utf-8")
@@ -180,6 +217,7 @@ def make_dataset(config: Config, sample_size: int = 20) -> Dataset:
     else:
         text = config.sequence if config.sequence is not None else config.alphabet
         patterns = windows(encode_text(text, config.alphabet), config.seq_length)
+    check_data_size(len(patterns), config)
     train, holdout = split_holdout(patterns, config)
     sample = rng.randint(len(train), size=sample_size)
     return Dataset(train=train, holdout=holdout, sample=sample)

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lstmlab import sweep
 from lstmlab.config import Config
 from lstmlab.document import plain
-from lstmlab.errors import ConfigError
 from lstmlab.i18n import _
 from lstmlab.reproduction import ExperimentOutcome, ReproductionDocument
 from lstmlab.results import versions
-from lstmlab.sweep import digest, well_formed
+from lstmlab.stats import Bin, Summary
+from lstmlab.sweep import Damaged, digest
 
 
 @dataclass(frozen=True)
@@ -74,30 +75,68 @@ def reproduction_from(outcomes: Sequence[ExperimentOutcome], seeds: Sequence[int
 
 
 def outcome_from_document(job: ExperimentJob, document: dict, where: str) -> ExperimentOutcome:
-    for name, value in (("config", job.config.to_dict()), ("seeds", list(job.seeds))):
-        if document.get(name) != value:
-            raise ConfigError(
-                _("{where} is not job {id}'s: its {name!r} field differs").format(where=where, id=job.id, name=name)
-            )
-    with well_formed(where):
-        return decode(ExperimentOutcome, document["outcome"])
+    """The experiment's outcome from its job file, checked whole (see `sweep.checked`): this
+    experiment's settings and seeds, every value of its kind, the seeds in the job's order."""
+
+    def read(document: dict) -> ExperimentOutcome:
+        outcome = decode(ExperimentOutcome, document["outcome"], "outcome")
+        sweep.equal(outcome.experiment, "outcome.experiment", job.id)
+        sweep.equal(outcome.settings, "outcome.settings", job.config.to_dict())
+        sweep.listed(list(outcome.per_seed), "outcome.per_seed", len(job.seeds))
+        for i, (seed, expected) in enumerate(zip(outcome.per_seed, job.seeds, strict=True)):
+            sweep.equal(seed.seed, f"outcome.per_seed[{i}].seed", expected)
+        return outcome
+
+    expected = {"config": job.config.to_dict(), "seeds": list(job.seeds)}
+    return sweep.checked(where, job.id, expected, document, read)
 
 
-def decode(kind, value):
-    """A plain JSON value back into `kind`: dataclasses field by field, tuples, lists, dicts,
-    `X | None`; what `plain` made of it."""
-    if value is None:
-        return None
+def reproduce_outcome(jobs: Sequence[ExperimentJob]) -> sweep.Outcome:
+    """The check of reproduce's job files (for sweep.begin and sweep.read_checked)."""
+    return lambda index, document, where: outcome_from_document(jobs[index], document, where)
+
+
+SHARES = {"accuracy", "holdout_accuracy", "tutorial_accuracy", "probability", "perfect_share"}  # and below them
+LOSSES = {"loss", "final_loss"}  # any number: a training that diverged records inf or NaN
+SHARES_INSIDE = (Summary, Bin)  # every float in these is a share of seeds or an accuracy
+
+
+def decode(kind, value, name: str = "", rule: str | None = None):
+    """A plain JSON value back into `kind`, each value checked to be of its kind: dataclasses
+    field by field, tuples and lists from lists, ints (not bools) from 0 up, text, true/false;
+    floats finite, shares (SHARES: an accuracy, a probability) from 0 to 1, seconds from 0;
+    null only for `X | None`. What `plain` made of it; Damaged, naming the value's path, if not."""
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):
-        return decode(next(a for a in args if a is not type(None)), value)
+        if value is None and type(None) in args:
+            return None
+        return decode(next(a for a in args if a is not type(None)), value, name, rule)
     if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        return kind(**{f.name: decode(hints[f.name], value[f.name]) for f in dataclasses.fields(kind) if f.init})
-    if origin is tuple:
-        return tuple(decode(args[0], v) for v in value)
-    if origin is list:
-        return [decode(args[0], v) for v in value]
+        if not isinstance(value, dict):
+            raise Damaged(_("its {name!r} is {value}, not a JSON object").format(name=name, value=sweep.shown(value)))
+        hints, inside = typing.get_type_hints(kind), "share" if kind in SHARES_INSIDE else rule
+        path = f"{name}." if name else ""
+        fields = [f.name for f in dataclasses.fields(kind) if f.init]
+        return kind(**{f: decode(hints[f], value[f], path + f, _rule(f, inside)) for f in fields})
+    if origin in (tuple, list):
+        items = [decode(args[0], v, f"{name}[{i}]", rule) for i, v in enumerate(sweep.listed(value, name))]
+        return tuple(items) if origin is tuple else items
     if kind is float:
-        return float(value)
+        if rule == "share":
+            return sweep.share(value, name)
+        if rule == "loss":
+            return sweep.number(value, name)
+        return sweep.seconds(value, name) if name.endswith("seconds") else sweep.finite(value, name)
+    if kind is int:
+        return sweep.whole(value, name)
+    if kind is bool and not isinstance(value, bool):
+        raise Damaged(_("its {name!r} is {value}, not true or false").format(name=name, value=sweep.shown(value)))
+    if kind is str:
+        return sweep.text(value, name)
+    if kind is dict and not isinstance(value, dict):
+        raise Damaged(_("its {name!r} is {value}, not a JSON object").format(name=name, value=sweep.shown(value)))
     return value
+
+
+def _rule(field: str, inherited: str | None) -> str | None:
+    return "share" if field in SHARES else "loss" if field in LOSSES else inherited

@@ -14,6 +14,7 @@ import ctypes
 import errno
 import functools
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -46,8 +47,14 @@ def check_target(
     to 'm':") and call a folder lstmlab may replace `kind` (say "an lstmlab model").
     """
     target = Path(target)
+    if any("\ud800" <= c <= "\udfff" for c in str(target)):  # bytes that were not UTF-8, kept by Python
+        raise error(
+            _("{label} the name is not UTF-8 text, and lstmlab records it in what it writes; give a UTF-8 name")
+            .format(label=label)
+        )
     try:
         real = _followed(target, label, error)
+        _not_around_here(real, label, error)
         ancestor = _nearest_folder(real, label, error)
         if not ancestor.is_dir():
             raise error(_("{label} '{ancestor}' is a file, not a folder").format(label=label, ancestor=ancestor))
@@ -91,7 +98,7 @@ def write_atomically(
 
     `target` is never missing, even for a moment: an existing one is exchanged with the new
     folder in one step (Linux renameat2), else moved aside and the new one renamed in, with
-    Ctrl-C and SIGTERM held back for those two renames. Any OSError (a missing permission, a
+    Ctrl-C, SIGTERM and SIGHUP held back for those two renames. Any OSError (a missing permission, a
     full disk, a failed rename) raises `error` as one line starting with `label` (default
     "cannot write 'TARGET':") and giving the reason; on that or any other exception
     (KeyboardInterrupt included) the new folder is removed and `target` is left as it was.
@@ -101,7 +108,8 @@ def write_atomically(
     final = _followed(target, label, error)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.saving-", dir=final.parent))
+        remove_left_behind(final)
+        tmp = Path(tempfile.mkdtemp(prefix=_left_prefix(final, "saving"), dir=final.parent))
     except OSError as e:
         raise error(
             _("{label} cannot create a folder in '{folder}': {reason}").format(
@@ -122,6 +130,42 @@ def write_atomically(
         shutil.rmtree(tmp, ignore_errors=True)  # only there if something failed
     _fsync_quietly(final.parent)
     return target
+
+
+def _left_prefix(target: Path, what: str) -> str:
+    """The name's start of a folder or file written beside `target` on its way in: it names
+    this process, so a later write can tell one whose writer is gone (`kill -9`, a power cut)."""
+    return f".{target.name}.{what}-{os.getpid()}-"
+
+
+def remove_left_behind(target: Path) -> list[Path]:
+    """Remove what an earlier write of `target` left beside it when its process was killed
+    before it could clean up; those of a process still running are left alone. Returns them."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(saving|old|writing)-(\d+)-")
+    removed = []
+    with contextlib.suppress(OSError):  # a folder that cannot be listed: the write itself will say so
+        for entry in os.scandir(target.parent if str(target.parent) else "."):
+            match = pattern.match(entry.name)
+            if match and not _running(int(match[2])):
+                path = Path(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM): it exists
+        return True
+    return True
 
 
 def _reason(e: OSError) -> str:
@@ -145,6 +189,20 @@ def _followed(path: Path, label: str, error: type[LstmlabError]) -> Path:
             )
         ) from None
     return Path(os.path.realpath(path))
+
+
+def _not_around_here(path: Path, label: str, error: type[LstmlabError]) -> None:
+    """Refuse the current folder and the folders above it: a folder is replaced whole, and
+    the one a command runs in cannot be swapped away (the system refuses, after the work)."""
+    where = Path.cwd().resolve()
+    if path.resolve() in (where, *where.parents):
+        example = "lstmlab-out" if str(path) in ("", ".") else str(path / "lstmlab-out")
+        raise error(
+            _(
+                "{label} it is the current folder or a folder above it; "
+                "give the name of a folder to create, such as '{example}'"
+            ).format(label=label, example=example)
+        )
 
 
 def _nearest_folder(path: Path, label: str, error: type[LstmlabError]) -> Path:
@@ -194,7 +252,7 @@ def _swap_by_renames(new: Path, target: Path) -> None:
     Whatever is raised and wherever (even right after a rename that succeeded), `target` ends
     as the old folder or the new one: the old is deleted only once the new one is in place.
     """
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    old = Path(tempfile.mkdtemp(prefix=_left_prefix(target, "old"), dir=target.parent))
     try:
         os.replace(target, old)  # a folder replaces an empty folder by rename
         os.replace(new, target)
@@ -234,7 +292,7 @@ def _renameat2():
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block ends, then deliver them.
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then deliver them.
 
     Python runs handlers in the main thread only, so replacing them there holds a signal
     whichever thread receives it (blocking with pthread_sigmask would not: JAX's threads
@@ -245,7 +303,7 @@ def _signals_held() -> Iterator[None]:
         return
     received: list[int] = []
     previous = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         handler = signal.getsignal(signum)
         if handler not in (signal.SIG_IGN, None):  # None: set outside Python, cannot be restored
             previous[signum] = signal.signal(signum, lambda number, _frame: received.append(number))
@@ -263,7 +321,8 @@ def write_file_atomically(path: Path, data: bytes) -> None:
     part of one; a failure (OSError, raised) or a crash leaves at most a hidden temporary file
     beside it, removed when the failure is ours to see."""
     path = Path(path)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_left_behind(path)
+    handle, tmp = tempfile.mkstemp(prefix=_left_prefix(path, "writing"), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)

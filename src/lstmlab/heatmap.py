@@ -5,9 +5,9 @@ Rows are units, columns are time steps labelled with the symbols read. Drawn wit
 matplotlib's Agg canvas directly (no pyplot: no GUI, no global figure state).
 """
 
+import errno
 import io
 import os
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -116,27 +116,18 @@ def _save_png(figure, file: BinaryIO) -> None:
 
 
 def write_png(path: Path, draw: Callable[[BinaryIO], None]) -> None:
-    """draw(file) into a file beside `path`, renamed over it when complete: an error or
-    Ctrl-C leaves no half a PNG (and an existing one as it was)."""
+    """draw(file) into memory, then the file written whole (folders.write_file_atomically): an
+    error or Ctrl-C leaves no half a PNG (and an existing one as it was)."""
+    from lstmlab.folders import write_file_atomically
+
+    picture = io.BytesIO()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        draw(picture)
+        write_file_atomically(path, picture.getvalue())
     except OSError as e:
-        raise DataError(
-            _("--out {value!r}: cannot write in the folder '{parent}' ({strerror})").format(
-                value=str(path), parent=path.parent, strerror=e.strerror
-            )
-        ) from None
-    try:
-        with os.fdopen(fd, "wb") as file:
-            draw(file)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a picture is for reading
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise DataError(
-                _("--out {value!r}: cannot write the picture ({value2})").format(
-                    value=str(path), value2=e.strerror or e
-                )
-            ) from None
-        raise
+        if e.errno in (errno.EACCES, errno.EPERM, errno.ENOENT, errno.EROFS, errno.ENOTDIR):
+            message = _("--out {value!r}: cannot write in the folder '{parent}' ({strerror})")
+        else:
+            message = _("--out {value!r}: cannot write the picture ({value2})")
+        reason = e.strerror or e
+        raise DataError(message.format(value=str(path), parent=path.parent, strerror=reason, value2=reason)) from None

@@ -27,9 +27,10 @@ import safetensors.numpy
 from lstmlab import __version__, folders
 from lstmlab.config import Config
 from lstmlab.errors import LstmlabError, ModelFileError
-from lstmlab.i18n import _
+from lstmlab.i18n import N_, _
 from lstmlab.model import Model
 from lstmlab.network import init_model
+from lstmlab.user_files import FileTooLarge, NotAFile, read_bounded
 
 FORMAT = "lstmlab-model"
 FORMAT_VERSION = 1
@@ -233,7 +234,7 @@ def _tensors_of(model: Model, label: str, several: bool) -> dict[str, np.ndarray
     subject = f"{label} the model of seed {model.seed}" if several else f"{label} the model"
     if not isinstance(model.params, dict):
         raise ModelFileError(
-            _("{subject} has weights of type {type_name}; expected a dict").format(
+            _("{subject} has weights that are not a dict of arrays ({type_name})").format(
                 subject=subject, type_name=type(model.params).__name__
             )
         )
@@ -352,11 +353,49 @@ def _shown(value) -> str:
     return repr(value) if isinstance(value, str) else json.dumps(value)
 
 
-def _read_document(path: Path) -> dict:
+MAX_CONFIG_BYTES = 1_000_000  # config.json is a few KB; what is past this is not ours
+
+JSON_KINDS = {
+    type(None): N_("a JSON null"),
+    bool: N_("a JSON true or false"),
+    int: N_("a JSON number"),
+    float: N_("a JSON number"),
+    str: N_("a JSON text"),
+    list: N_("a JSON list"),
+    dict: N_("a JSON object"),
+}
+SETTING_KINDS = {
+    int: N_("a whole number"),
+    float: N_("a number"),
+    bool: N_("true or false"),
+    str: N_("a text"),
+    str | None: N_("a text or null"),
+    int | None: N_("a whole number or null"),
+}
+
+
+def json_kind(value) -> str:
+    """What a JSON value is, in words a user knows ("a JSON list"), not Python's type name."""
+    return _(JSON_KINDS.get(type(value), N_("a JSON value")))
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """A model folder's file: a regular file of at most `limit` bytes, or one line saying why not."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return read_bounded(path, limit)
     except OSError as e:
         raise ModelFileError(_("cannot read {path}: {value}").format(path=path, value=e.strerror or e)) from None
+    except NotAFile as e:
+        raise ModelFileError(_("{path} is {what}, not a regular file").format(path=path, what=e.what)) from None
+    except FileTooLarge as e:
+        raise ModelFileError(
+            _("{path} is larger than {limit} bytes, more than its settings can need").format(path=path, limit=e.limit)
+        ) from None
+
+
+def _read_document(path: Path) -> dict:
+    try:
+        text = _read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
     except UnicodeDecodeError as e:
         raise ModelFileError(
             _("cannot read {path}: it is not UTF-8 text ({reason} at byte {start})").format(
@@ -371,11 +410,13 @@ def _read_document(path: Path) -> dict:
         ) from None
     except RecursionError:
         raise ModelFileError(_("{path} nests too deeply to be the config lstmlab wrote").format(path=path)) from None
+    except ValueError:  # Python's guard on integers of over 4,300 digits
+        raise ModelFileError(
+            _("{path} holds a number too long to read; expected the config lstmlab wrote").format(path=path)
+        ) from None
     if not isinstance(document, dict):
         raise ModelFileError(
-            _("{path} holds a JSON {type_name}; expected an object").format(
-                path=path, type_name=type(document).__name__
-            )
+            _("{path} holds {what}; expected a JSON object").format(path=path, what=json_kind(document))
         )
     for field in REQUIRED_FIELDS:
         if field not in document:
@@ -393,8 +434,8 @@ def _read_document(path: Path) -> dict:
     version = document["format_version"]
     if not _is_whole(version) or version < 1:
         raise ModelFileError(
-            _("{path} has format version {version!r}; expected a whole number 1..{FORMAT_VERSION}").format(
-                path=path, version=version, FORMAT_VERSION=FORMAT_VERSION
+            _("{path} has format version {version}; expected a whole number 1..{FORMAT_VERSION}").format(
+                path=path, version=_shown(version), FORMAT_VERSION=FORMAT_VERSION
             )
         )
     if version > FORMAT_VERSION:
@@ -422,8 +463,8 @@ def _read_document(path: Path) -> dict:
 def _config_from(saved, path: Path) -> Config:
     if not isinstance(saved, dict):
         raise ModelFileError(
-            _("{path}: 'config' is a JSON {type_name}; expected an object of settings").format(
-                path=path, type_name=type(saved).__name__
+            _("{path}: 'config' is {what}; expected a JSON object of settings").format(
+                path=path, what=json_kind(saved)
             )
         )
     fields = {f.name: f for f in dataclasses.fields(Config)}
@@ -437,7 +478,7 @@ def _config_from(saved, path: Path) -> Config:
             )
         value = saved[name]
         kind = (float, int) if field.type is float else field.type
-        wanted = getattr(field.type, "__name__", str(field.type))
+        wanted = _(SETTING_KINDS.get(field.type, N_("a value of another kind")))
         # bool is a subclass of int: JSON true must not pass for a number
         if not isinstance(value, kind) or (isinstance(value, bool) and field.type is not bool):
             raise ModelFileError(
@@ -447,8 +488,8 @@ def _config_from(saved, path: Path) -> Config:
             )
         if isinstance(value, float) and not math.isfinite(value):  # json reads NaN and Infinity
             raise ModelFileError(
-                _("{path}: setting {name!r} is {value}; expected a finite {wanted}").format(
-                    path=path, name=name, value=_shown(value), wanted=wanted
+                _("{path}: setting {name!r} is {value}; expected a finite number").format(
+                    path=path, name=name, value=_shown(value)
                 )
             )
     try:
@@ -466,10 +507,9 @@ def _read_tensors(path: Path, document: dict, expected: Shapes) -> dict[str, np.
                 path=path, value=_listing(expected), CONFIG_FILE=CONFIG_FILE
             )
         )
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ModelFileError(_("cannot read {path}: {value}").format(path=path, value=e.strerror or e)) from None
+    # The weights the settings ask for, at 8 bytes a number, and the header's room: no more is read.
+    limit = 8 * sum(math.prod(shape) for shape, _dtype in expected.values()) + MAX_CONFIG_BYTES
+    data = _read_bounded(path, limit)
     if hashlib.sha256(data).hexdigest() != document["sha256"]:
         raise ModelFileError(
             _("{path} does not match the checksum in {CONFIG_FILE}: the file is corrupted or was replaced").format(

@@ -7,11 +7,17 @@ most of its start-up. `cached(...)` keeps the lowered program itself, exported w
 the settings, the data, the argument shapes, the JAX version and lstmlab's own source.
 Anything that goes wrong here (no `flatbuffers`, an unreadable or stale file, a program
 JAX cannot export) falls back to the ordinary `jax.jit`: a cache never fails a run.
+
+A kept program is one file: a header line with the sha256 of the program after it, then
+the program. It is checked before JAX parses a byte of it, so a damaged file (flipped bits,
+a changed constant that would still parse, a cut-off write) is never run: it is reported in
+one line on stderr, built afresh and written over, and the run's numbers are a clean cache's.
 """
 
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from functools import cache
@@ -21,17 +27,26 @@ import jax
 from jax import export  # a submodule: older JAX does not load it with `import jax`
 
 from lstmlab import __version__
+from lstmlab.i18n import _
 from lstmlab.runtime import cache_dir
 
 SUFFIX = ".jaxexport"
+FORMAT = 2  # 2: a sha256 header line before the program (1, before it, had none and is never read)
+HEADER = b"lstmlab-program sha256 "  # + 64 hex digits + b"\n", then the program
 
 
 @cache
 def source_digest() -> str:
     """sha256 of lstmlab's own source: a changed function must never run an old program."""
+    return digest_of(Path(__file__).parent)
+
+
+def digest_of(package: Path) -> str:
+    """sha256 of every module under `package`, subpackages included, each by its path there:
+    an edit to a module in any folder, or a module moved, gives another digest."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -43,6 +58,7 @@ def program_path(name: str, key: dict, args) -> Path:
         "args": specs,
         "lstmlab": __version__,
         "source": source_digest(),
+        "format": FORMAT,
         "jax": jax.__version__,
         "backend": jax.default_backend(),
     }
@@ -65,14 +81,44 @@ def cached(name: str, fn: Callable, args: tuple, key: dict, donate: bool = False
 
 
 def _load(path: Path):
+    """The program kept at `path`, checked; None when there is none or it is damaged (said on stderr)."""
     try:
-        return export.deserialize(bytearray(path.read_bytes()))
-    except Exception:  # missing, truncated, or from another JAX: export afresh
+        data = path.read_bytes()
+    except FileNotFoundError:  # not kept yet: export it
         return None
+    except OSError as e:
+        return _damaged(path, _("cannot read it: {reason}").format(reason=e.strerror or e))
+    program = _verified(data)
+    if program is None:
+        return _damaged(path, _("its checksum is missing or does not match"))
+    try:
+        exported = export.deserialize(bytearray(program))
+        exported.mlir_module()  # JAX parses the program itself only when it is called: parse it here
+    except Exception:  # its checksum holds, yet JAX cannot read it (a JAX that writes otherwise)
+        return _damaged(path, _("JAX cannot read it"))
+    return exported
+
+
+def _verified(data: bytes) -> bytes | None:
+    """The program in a kept file's bytes, if its header's sha256 is the program's; else None."""
+    header, newline, program = data.partition(b"\n")
+    if not newline or not header.startswith(HEADER):
+        return None
+    if header[len(HEADER) :] != hashlib.sha256(program).hexdigest().encode():
+        return None
+    return program
+
+
+def _damaged(path: Path, reason: str) -> None:
+    line = _("Warning: the kept program '{path}' was damaged ({reason}); building it again")
+    line = line.format(path=path, reason=reason)
+    sys.stderr.write(line + "\n")
+    return None
 
 
 def _save(path: Path, exported):
-    data = exported.serialize()
+    program = exported.serialize()
+    data = HEADER + hashlib.sha256(program).hexdigest().encode() + b"\n" + program
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

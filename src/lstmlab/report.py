@@ -19,7 +19,7 @@ from lstmlab.engines import run_missing
 from lstmlab.experiment_jobs import (
     experiment_jobs,
     experiment_work,
-    outcome_from_document,
+    reproduce_outcome,
     reproduce_settings,
     reproduction_from,
 )
@@ -227,23 +227,22 @@ def reproduce(
     """Run every config over `seeds` as a sweep of one job per experiment (each outcome kept
     in `out` as it finishes; `resume` runs only those missing), then write the report folder
     `out` whole from the outcomes on disk. on_start and on_progress: the local engine only."""
-    out = Path(out)
     jobs = experiment_jobs(configs, seeds)
     ids = [job.id for job in jobs]
-    cores = sweep.cores_per_job(out, resume)
-    missing = sweep.begin(out, reproduce_settings(jobs, cores), ids, resume)
-    if on_plan is not None:
-        on_plan(len(jobs) - len(missing), len(jobs))
+    check = reproduce_outcome(jobs)
+    with sweep.claimed(out, resume) as out:
+        cores = sweep.cores_per_job(out, resume)
+        missing = sweep.begin(out, reproduce_settings(jobs, cores), ids, resume, check)
+        if on_plan is not None:
+            on_plan(len(jobs) - len(missing), len(jobs))
 
-    def local_work(job):
-        if on_start is not None:
-            on_start(ids.index(job.id), job.config)
-        return experiment_work(job, on_progress)
+        def local_work(job):
+            if on_start is not None:
+                on_start(ids.index(job.id), job.config)
+            return experiment_work(job, on_progress)
 
-    work = experiment_work if engine == "ray" else local_work  # Ray ships a module's function, not a closure
-    run_missing(jobs, ids, missing, out, cores, work, engine=engine, address=address, on_done=on_done)
-    documents = sweep.read_documents(out, ids)
-    outcomes = [outcome_from_document(job, doc, f"'{path}'") for job, (path, doc) in zip(jobs, documents, strict=True)]
-    document = reproduction_from(outcomes, seeds, out)
-    sweep.write_report(out, report_files(document))
+        work = experiment_work if engine == "ray" else local_work  # Ray ships a module's function, not a closure
+        run_missing(jobs, ids, missing, out, cores, work, engine=engine, address=address, on_done=on_done)
+        document = reproduction_from(sweep.read_checked(out, ids, check), seeds, out)
+        sweep.write_report(out, report_files(document))
     return document

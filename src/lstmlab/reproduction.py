@@ -71,12 +71,12 @@ def check_out_dir(out: str | os.PathLike) -> Path:
     )
 
 
-def is_report_folder(folder: Path) -> bool:
-    """A previous report: the report files, figures/ and nothing else (a user's own files
-    beside a report make it theirs, and it is never deleted)."""
+def is_report_folder(folder: Path, besides: tuple[str, ...] = ()) -> bool:
+    """A previous report: the report files, figures/ and nothing else but `besides` (a user's
+    own files beside a report make it theirs, and it is never deleted)."""
     names = {p.name for p in folder.iterdir()}
     return (
-        names <= {*REPORT_FILES, "figures"}
+        names <= {*REPORT_FILES, "figures", *besides}
         and all((folder / name).is_file() for name in REPORT_FILES)
         and ("figures" not in names or (folder / "figures").is_dir())
     )

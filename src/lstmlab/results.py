@@ -26,7 +26,7 @@ from lstmlab.generation import StatefulDemonstrations, seeded_generations
 from lstmlab.i18n import _
 from lstmlab.model import models_of
 from lstmlab.persist import save
-from lstmlab.runner import RunResult, run
+from lstmlab.runner import RunResult, Trained, run
 from lstmlab.runtime import cache_dir
 from lstmlab.stats import Distribution, distribution
 from lstmlab.training import EpochMetrics
@@ -224,21 +224,53 @@ def run_experiment(
 ) -> RunDocument:
     """Train, save the models (first, so nothing after training can lose them), then build
     the document, with the tutorial's generations for a stateful model of one seed."""
-    result = run(config, seeds=seeds, on_progress=on_progress)
-    saved = None if save_to is None else str(save_safely(save_to, result))
-    demonstrations = None
-    if config.stateful and len(result.seeds) == 1:
-        demonstrations = seeded_generations(result.params(), config)
-    return run_document(result, demonstrations, saved)
+    kept: list[Trained] = []
+    saved: list[str] = []
+
+    def keep(trained: Trained) -> None:
+        kept.append(trained)
+        if save_to is not None:
+            saved.append(str(save_safely(save_to, trained)))
+
+    try:
+        result = run(config, seeds=seeds, on_progress=on_progress, on_trained=keep)
+        demonstrations = None
+        if config.stateful and len(result.seeds) == 1:
+            demonstrations = seeded_generations(result.params(), config)
+        return run_document(result, demonstrations, saved[0] if saved else None)
+    except Exception as e:
+        if not kept or isinstance(e, LstmlabError):
+            raise
+        raise failed_after_training(e, kept[0], saved[0] if saved else None) from e
 
 
-def unsaved_dir(result: RunResult) -> Path:
+def failed_after_training(error: Exception, trained: Trained, saved: str | None) -> ModelFileError:
+    """The one line for a fault after training (memory, a bug): what failed, and where the
+    trained models are: where they were saved, or, not asked to be saved, in `unsaved_dir`."""
+    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if saved is None:
+        try:
+            saved = str(save(unsaved_dir(trained), models_of(trained)))
+        except (LstmlabError, OSError) as second:
+            return ModelFileError(
+                _("evaluating the trained models failed ({reason}), and saving them failed too ({second})").format(
+                    reason=reason, second=second
+                )
+            )
+    return ModelFileError(
+        _("evaluating the trained models failed ({reason}); they are saved in '{folder}'").format(
+            reason=reason, folder=saved
+        )
+    )
+
+
+def unsaved_dir(result: Trained) -> Path:
     """Where models go when the folder the user named fails after training."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return cache_dir() / "unsaved" / f"{result.config.experiment}-{stamp}-{os.getpid()}"
 
 
-def save_safely(folder: str | os.PathLike, result: RunResult) -> Path:
+def save_safely(folder: str | os.PathLike, result: Trained) -> Path:
     """Save every seed's model to `folder`. If that fails after training (a full disk, a folder
     gone read-only), save them to `unsaved_dir` instead and say where, in one error line."""
     models = models_of(result)

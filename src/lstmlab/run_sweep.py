@@ -23,7 +23,6 @@ from lstmlab import sweep
 from lstmlab.config import Config, TaskConfig
 from lstmlab.document import Document, plain
 from lstmlab.engines import run_missing
-from lstmlab.errors import ConfigError
 from lstmlab.experiment_jobs import decode
 from lstmlab.generation import StatefulDemonstrations
 from lstmlab.i18n import _
@@ -130,15 +129,13 @@ def _unbits(rows: Sequence[str]) -> np.ndarray:
 # --- the run's document from its jobs -----------------------------------------------------------
 
 
-def document_from(jobs: Sequence[SeedGroup], documents: Sequence[tuple[Path, dict]]) -> Document:
-    """The run's document from the jobs' documents (each checked to be its job's, and whole),
-    as an ordinary run makes it; its timings are the jobs' summed."""
+def document_from(jobs: Sequence[SeedGroup], parts: Sequence[dict]) -> Document:
+    """The run's document from the jobs' outcomes (job_check's, in plan order), as an ordinary
+    run makes it; its timings are the jobs' summed."""
     from lstmlab.data import make_dataset
 
     config = jobs[0].config
     dataset = None if isinstance(config, TaskConfig) else make_dataset(config)
-    pairs = zip(jobs, documents, strict=True)
-    parts = [_outcome(job, path, document, dataset) for job, (path, document) in pairs]
     seeds = tuple(seed for job in jobs for seed in job.seeds)
     compile_seconds = sum(p["compile_seconds"] for p in parts)
     train_seconds = sum(p["train_seconds"] for p in parts)
@@ -164,51 +161,68 @@ def document_from(jobs: Sequence[SeedGroup], documents: Sequence[tuple[Path, dic
     return assembled_document(config, dataset, results, statistics, timing, parts[0]["demonstrations"])
 
 
-def _outcome(job: SeedGroup, path: Path, document: dict, dataset) -> dict:
-    """A job's outcome from its file: checked to be this job's, each field of its kind, one
-    value per seed, an answer per pattern of `dataset` (an experiment's); a file edited, or of
-    another sweep, is one line naming it."""
-    for name, value in (("config", job.config.to_dict()), ("seeds", list(job.seeds))):
-        if document.get(name) != value:
-            message = _("{where} is not job {id}'s: its {name!r} field differs")
-            raise ConfigError(message.format(where=f"'{path}'", id=job.id, name=name))
-    with sweep.well_formed(f"'{path}'"):
-        outcome = {name: float(document[name]) for name in ("compile_seconds", "train_seconds")}
+def job_check(jobs: Sequence[SeedGroup]) -> sweep.Outcome:
+    """The check of a run sweep's job files (for sweep.begin and sweep.read_checked): each its
+    job's outcome, checked whole."""
+    from lstmlab.data import make_dataset
+
+    config = jobs[0].config
+    dataset = None if isinstance(config, TaskConfig) else make_dataset(config)
+    return lambda index, document, where: _outcome(jobs[index], where, document, dataset)
+
+
+def _outcome(job: SeedGroup, where: str, document: dict, dataset) -> dict:
+    """A job's outcome from its file, checked whole (see `sweep.checked`): this job's settings
+    and seeds, every value of its kind and range, one value per seed in the seeds' order, an
+    answer per pattern of `dataset` (an experiment's)."""
+    n = len(job.seeds)
+
+    def read(document: dict) -> dict:
+        outcome = {name: sweep.seconds(document[name], name) for name in ("compile_seconds", "train_seconds")}
         if isinstance(job.config, TaskConfig):
-            outcome |= {
-                "solved_at": np.array([int(a) for a in document["solved_at"]], np.int64),
-                "wrong": np.array([np.nan if w is None else float(w) for w in document["wrong"]]),
-                "check_every": int(document["check_every"]),
-                "heldout": int(document["heldout"]),
+            budget = job.config.budget
+            solved_at = sweep.listed(document["solved_at"], "solved_at", n)
+            wrong = enumerate(sweep.listed(document["wrong"], "wrong", n))  # null: no check done
+            return outcome | {
+                "solved_at": np.array([sweep.solved(a, f"solved_at[{i}]", budget) for i, a in enumerate(solved_at)]),
+                "wrong": np.array([np.nan if w is None else sweep.share(w, f"wrong[{i}]") for i, w in wrong]),
+                "check_every": sweep.equal(document["check_every"], "check_every", job.config.check_every),
+                "heldout": sweep.whole(document["heldout"], "heldout", 1),
             }
-            per_seed = ("solved_at", "wrong")
-        else:
-            demonstrations = document["demonstrations"]
-            holdout = document["holdout_correct"]
-            outcome |= {
-                "results": tuple(decode(SeedResult, r) for r in document["results"]),
-                "correct": _unbits(document["correct"]),
-                "holdout_correct": None if holdout is None else _unbits(holdout),
-                "steps": int(document["steps"]),
-                "demonstrations": None if demonstrations is None else decode(StatefulDemonstrations, demonstrations),
-            }
-            per_seed = ("results", "correct") + (() if holdout is None else ("holdout_correct",))
-        for name in per_seed:
-            if len(outcome[name]) != len(job.seeds):
-                raise ValueError(
-                    _("its {name!r} does not hold one value per seed: {n} for {seeds}").format(
-                        name=name, n=len(outcome[name]), seeds=len(job.seeds)
-                    )
-                )
-        if dataset is not None:
-            parts = (("correct", dataset.train), ("holdout_correct", dataset.holdout))
-            for name, patterns in parts:
-                value, count = outcome[name], 0 if patterns is None else len(patterns)
-                if (value is None) != (patterns is None) or (value is not None and value.shape[1:] != (count,)):
-                    raise ValueError(
-                        _("its {name!r} does not hold an answer per pattern ({n})").format(name=name, n=count)
-                    )
-    return outcome
+        listed = sweep.listed(document["results"], "results", n)
+        results = tuple(decode(SeedResult, r, f"results[{i}]") for i, r in enumerate(listed))
+        for i, (result, seed) in enumerate(zip(results, job.seeds, strict=True)):
+            sweep.equal(result.seed, f"results[{i}].seed", seed)
+        demonstrations, holdout = document["demonstrations"], document["holdout_correct"]
+        if demonstrations is not None:
+            demonstrations = decode(StatefulDemonstrations, demonstrations, "demonstrations")
+        outcome |= {
+            "results": results,
+            "correct": _answers(document["correct"], "correct", n, dataset.train),
+            "holdout_correct": None if holdout is None else _answers(holdout, "holdout_correct", n, dataset.holdout),
+            "steps": sweep.whole(document["steps"], "steps", 1),
+            "demonstrations": demonstrations,
+        }
+        if (holdout is None) != (dataset.holdout is None):
+            count = 0 if dataset.holdout is None else len(dataset.holdout)
+            message = _("its {name!r} does not hold an answer per pattern ({n})")
+            raise sweep.Damaged(message.format(name="holdout_correct", n=count))
+        return outcome
+
+    return sweep.checked(where, job.id, {"config": job.config.to_dict(), "seeds": list(job.seeds)}, document, read)
+
+
+def _answers(rows, name: str, seeds: int, patterns) -> np.ndarray:
+    """A job's right answers, a row of '0's and '1's per seed, an answer per pattern."""
+    count = 0 if patterns is None else len(patterns)
+    for i, row in enumerate(sweep.listed(rows, name, seeds)):
+        if not isinstance(row, str) or set(row) - {"0", "1"}:
+            message = _("its {name!r} is {value}, not a string of 0s and 1s")
+            raise sweep.Damaged(message.format(name=f"{name}[{i}]", value=sweep.shown(row)))
+        if patterns is None or len(row) != count:
+            message = _("its {name!r} does not hold an answer per pattern ({n})")
+            raise sweep.Damaged(message.format(name=name, n=count))
+    return _unbits(rows)
 
 
 def report_files(document: Document) -> dict[str, bytes]:
@@ -245,21 +259,22 @@ def run_sweep(
     folder whole: sweep.json, jobs/, results.json and report.txt. First on_plan(the indices
     of the jobs to run, in plan(...)'s order); on_done(index) as each finishes. The local
     engine only: on_start(index) as a job starts, and its on_progress (see group_work)."""
-    out = Path(out)
     jobs = plan(config, seeds, group)
     ids = [job.id for job in jobs]
-    cores = sweep.cores_per_job(out, resume)
-    missing = sweep.begin(out, settings(jobs, seeds, group, cores), ids, resume)
-    if on_plan is not None:
-        on_plan(missing)
+    with sweep.claimed(out, resume) as out:
+        cores = sweep.cores_per_job(out, resume)
+        check = job_check(jobs)
+        missing = sweep.begin(out, settings(jobs, seeds, group, cores), ids, resume, check)
+        if on_plan is not None:
+            on_plan(missing)
 
-    def local_work(job: SeedGroup) -> dict:
-        if on_start is not None:
-            on_start(ids.index(job.id))
-        return group_work(job, on_progress)
+        def local_work(job: SeedGroup) -> dict:
+            if on_start is not None:
+                on_start(ids.index(job.id))
+            return group_work(job, on_progress)
 
-    work = group_work if engine == "ray" else local_work  # Ray ships a module's function, not a closure
-    run_missing(jobs, ids, missing, out, cores, work, engine=engine, address=address, on_done=on_done)
-    document = document_from(jobs, sweep.read_documents(out, ids))
-    sweep.write_report(out, report_files(document))
+        work = group_work if engine == "ray" else local_work  # Ray ships a module's function, not a closure
+        run_missing(jobs, ids, missing, out, cores, work, engine=engine, address=address, on_done=on_done)
+        document = document_from(jobs, sweep.read_checked(out, ids, check))
+        sweep.write_report(out, report_files(document))
     return document
