@@ -88,7 +88,7 @@ def run_on_ray(
 ) -> None:
     """Run work(job) for each (job, id) in `jobs` as a Ray task; on_done(index, its document)
     in the driver as each finishes.
-    On an error or Ctrl-C the jobs still running are cancelled; those done are already handed over."""
+    On an error or Ctrl-C the jobs still running end with Ray; those done are already handed over."""
     import ray
 
     with connected(address, cores):
@@ -104,24 +104,23 @@ def run_on_ray(
         gpus = 1 if any(r.get("GPU", 0) >= 1 for r in nodes) else 0
         task = ray.remote(in_worker).options(num_cpus=cores, num_gpus=gpus, max_retries=max_retries)
         pending = {task.remote(work, job, name, cores): index for index, (job, name) in enumerate(jobs)}
-        try:
-            while pending:
-                done, _pending = ray.wait(list(pending), num_returns=1)
-                for ref in done:
-                    index = pending.pop(ref)
-                    try:
-                        document = ray.get(ref)
-                    except ray.exceptions.WorkerCrashedError:
-                        lost = ngettext(
-                            "job {job} lost its worker {n} time; the jobs finished so far are kept: "
-                            "run the same command with --resume to go on",
-                            "job {job} lost its worker {n} times; the jobs finished so far are kept: "
-                            "run the same command with --resume to go on",
-                            max_retries + 1,
-                        )
-                        raise LstmlabError(lost.format(job=jobs[index][1], n=max_retries + 1)) from None
-                    on_done(index, document)
-        finally:  # best effort: ray.shutdown (or the cluster) ends them anyway, and a failure
-            for ref in pending:  # here must not hide why the sweep stopped (Ctrl-C, a lost job)
-                with contextlib.suppress(Exception):
-                    ray.cancel(ref, force=True)
+        # No ray.cancel on Ctrl-C or an error: a cancel racing a task's reply aborts the driver
+        # inside Ray (ray-project/ray#54798, "Tried to complete task that was not pending").
+        # Leaving `connected` shuts Ray down or disconnects this driver, and Ray ends the jobs
+        # a driver leaves behind.
+        while pending:
+            done, _pending = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                index = pending.pop(ref)
+                try:
+                    document = ray.get(ref)
+                except ray.exceptions.WorkerCrashedError:
+                    lost = ngettext(
+                        "job {job} lost its worker {n} time; the jobs finished so far are kept: "
+                        "run the same command with --resume to go on",
+                        "job {job} lost its worker {n} times; the jobs finished so far are kept: "
+                        "run the same command with --resume to go on",
+                        max_retries + 1,
+                    )
+                    raise LstmlabError(lost.format(job=jobs[index][1], n=max_retries + 1)) from None
+                on_done(index, document)
