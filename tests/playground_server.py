@@ -8,7 +8,7 @@ import time
 import uvicorn
 
 from lstmlab.server import create_app
-from lstmlab.server_main import listen
+from lstmlab.server_main import listen, uvicorn_config
 
 
 @contextlib.contextmanager
@@ -17,8 +17,8 @@ def served(models_dir):
     sock = listen("127.0.0.1", 0)
     port = sock.getsockname()[1]
     app = create_app(models_dir, "127.0.0.1", port)
-    # log_config=None: uvicorn leaves logging alone, so its errors reach pytest's caplog
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=1))
+    # as `lstmlab serve` runs it; uvicorn leaves logging alone, so its errors reach pytest's caplog
+    server = uvicorn.Server(uvicorn_config(app, timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -247,7 +247,10 @@ def test_model_names_are_plain_names(client, trained, name):
     for path, body in asks:
         answer = client.post(path, json=body)
         assert answer.status_code == 400
-        assert answer.json()["error"] == f"model name {name!r} {NAME_RULE}"
+        field = "model" if "model" in body else "name"
+        nul = f"{field!r} holds the control character U+0000 at position 3; a request's text may hold tabs and line "
+        expected = nul + "breaks, no other control characters" if "\x00" in name else f"model name {name!r} {NAME_RULE}"
+        assert answer.json()["error"] == expected
 
 
 def test_a_link_leading_out_of_the_models_folder_is_refused(client, trained, models, tmp_path):

@@ -19,12 +19,12 @@ from rich.console import Console
 
 from lstmlab import __version__
 from lstmlab.cli_text import in_our_words, localize
-from lstmlab.config import load_config
+from lstmlab.config import MAX_STEPS, MAX_TOP, check_count, load_config
 from lstmlab.errors import ConfigError, LstmlabError
 from lstmlab.experiments import EXPERIMENTS, TUTORIAL, get_experiment
 from lstmlab.i18n import N_, _, later, ngettext
 from lstmlab.paper import PAPER_TASKS
-from lstmlab.seeds import parse_seeds
+from lstmlab.seeds import MAX_SEEDS, parse_seeds
 
 
 class _Interrupted(Exception):
@@ -323,7 +323,7 @@ ResumeOption = Annotated[
 ]
 GroupOption = Annotated[
     int | None,
-    typer.Option(min=1, help="Seeds per job (default: all the seeds in one job).", show_default=False),
+    typer.Option(min=1, help="Seeds per job, 1..100,000 (default: all the seeds in one job).", show_default=False),
 ]
 
 
@@ -340,20 +340,23 @@ def run(
             show_default=False,
         ),
     ],
-    epochs: Annotated[int | None, typer.Option(help="Training epochs (default: the tutorial's).")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Training epochs, 1..100,000 (default: the tutorial's).")] = None,
     batch_size: Annotated[
-        str | None, typer.Option(help="Samples per update, or 'all' (default: the tutorial's).")
+        str | None, typer.Option(help="Samples per update, 1..1,000,000, or 'all' (default: the tutorial's).")
     ] = None,
-    units: Annotated[int | None, typer.Option(help="LSTM units (default: the tutorial's).")] = None,
+    units: Annotated[int | None, typer.Option(help="LSTM units, 1..4096 (default: the tutorial's).")] = None,
     cell: CellOption = None,
     forget_bias: ForgetBiasOption = None,
     optimizer: Annotated[
         str | None, typer.Option(help="'adam' (Keras's default) or 'sgd' (plain gradient descent).")
     ] = None,
     learning_rate: Annotated[
-        float | None, typer.Option(help=_help(N_("Learning rate"), "learning_rate"), show_default=False)
+        float | None,
+        typer.Option(help=_help(N_("Learning rate, above 0 up to 100"), "learning_rate"), show_default=False),
     ] = None,
-    seq_length: Annotated[int | None, typer.Option(help="Window length (longest run for variable-length).")] = None,
+    seq_length: Annotated[
+        int | None, typer.Option(help="Window length (longest run for variable-length), 1..1000.")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help=_help(N_("Random seed for weights and shuffling"), "seed"))] = None,
     seeds: Annotated[
         str | None,
@@ -527,6 +530,8 @@ def run_paper_task(name: str, seed, seeds, options: dict, tutorial_only: dict, s
 
 def check_sweep(out, group, engine, address, resume) -> bool:
     """Whether `run` is a sweep (--out given), every sweep option checked before any work."""
+    if group is not None:
+        check_count("--group", group, MAX_SEEDS)
     if out is None:
         for option, given in (("--group", group is not None), ("--engine", engine != "local"), ("--resume", resume)):
             if given:
@@ -613,11 +618,14 @@ def reproduce_tutorial(
         str | None, typer.Option(help="Some experiments, comma-separated (default: all).", show_default=False)
     ] = None,
     epochs: Annotated[
-        int | None, typer.Option(help="Train every experiment this many epochs (a quick look).", show_default=False)
+        int | None,
+        typer.Option(help="Train every experiment this many epochs, 1..100,000 (a quick look).", show_default=False),
     ] = None,
     epochs_scale: Annotated[
         float | None,
-        typer.Option(help="Multiply each experiment's tutorial epochs by this, e.g. 0.1.", show_default=False),
+        typer.Option(
+            help="Multiply each experiment's tutorial epochs by this (above 0, up to 20), e.g. 0.1.", show_default=False
+        ),
     ] = None,
     cell: CellOption = None,
     forget_bias: ForgetBiasOption = None,
@@ -704,10 +712,10 @@ def compare_cells(
     ],
     cells: Annotated[
         str,
-        typer.Option(help="Cells, comma-separated; 'lstm:B' is an LSTM with forget bias B."),
+        typer.Option(help="Cells, comma-separated, at most 20; 'lstm:B' is an LSTM with forget bias B."),
     ] = "lstm,lstm:5,lstm-1997,gru,rnn",
     lags: Annotated[
-        str | None, typer.Option(help="Lags, comma-separated (default: 10,20,50,100).", show_default=False)
+        str | None, typer.Option(help="Lags, comma-separated, at most 50 (default: 10,20,50,100).", show_default=False)
     ] = None,
     seeds: Annotated[str, typer.Option(help="Seeds per cell and lag: a count N (1..N), a list or a range.")] = "10",
     budget: Annotated[
@@ -719,10 +727,12 @@ def compare_cells(
     check_every: Annotated[
         int | None, typer.Option(help="Training sequences between checks (default: the task's).", show_default=False)
     ] = None,
-    units: Annotated[int | None, typer.Option(help="Units of every cell (default: 8).", show_default=False)] = None,
+    units: Annotated[
+        int | None, typer.Option(help="Units of every cell, 1..4096 (default: 8).", show_default=False)
+    ] = None,
     optimizer: Annotated[str | None, typer.Option(help="'adam' (default) or 'sgd'.", show_default=False)] = None,
     learning_rate: Annotated[
-        float | None, typer.Option(help="Learning rate (default: 0.001).", show_default=False)
+        float | None, typer.Option(help="Learning rate, above 0 up to 100 (default: 0.001).", show_default=False)
     ] = None,
     out_dir: Annotated[
         Path,
@@ -735,7 +745,8 @@ def compare_cells(
     group: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Seeds per job (default: all of a cell and lag's seeds in one job).", show_default=False
+            min=1, help="Seeds per job, 1..100,000 (default: all of a cell and lag's seeds in one job).",
+            show_default=False,
         ),
     ] = None,
     engine: EngineOption = "local",
@@ -771,6 +782,8 @@ def compare_cells(
     seed_list = parse_seeds(seeds)
     settings = dict(budget=budget, check_every=check_every, units=units, optimizer=optimizer)
     settings |= dict(learning_rate=learning_rate)
+    if group is not None:
+        check_count("--group", group, MAX_SEEDS)
     jobs = plan_jobs(task, parse_cells(cells), parse_lags(lags, task), seed_list, group, **settings)
     check_engine(engine, address)
     check_folder(out_dir, resume)  # every check before any training
@@ -875,7 +888,7 @@ def load_model(model_dir: Path):
 def predict_next(
     model_dir: ModelDir,
     text: Annotated[str, typer.Argument(help="Symbols from the model's alphabet.", show_default=False)],
-    top: Annotated[int, typer.Option(help="How many of the most probable symbols to list.")] = 3,
+    top: Annotated[int, typer.Option(help="How many of the most probable symbols to list, 1..1000.")] = 3,
     as_json: AsJson = False,
 ) -> None:
     """The symbol after TEXT, with its probability and the most probable alternatives.
@@ -890,6 +903,7 @@ def predict_next(
 
         lstmlab predict models/abc XYZ --top 5 --json
     """
+    check_count("--top", top, MAX_TOP)  # before the model is read
     show(load_model(model_dir).predict(text, top), as_json)
 
 
@@ -897,7 +911,7 @@ def predict_next(
 def generate_sequence(
     model_dir: ModelDir,
     start: Annotated[str, typer.Option(help="The text to start from.", show_default=False)],
-    steps: Annotated[int, typer.Option(help="How many symbols to generate.", show_default=False)],
+    steps: Annotated[int, typer.Option(help="How many symbols to generate, 1..10,000.", show_default=False)],
     warmup: Annotated[str, typer.Option(help="Symbols fed first and not printed (they set the context).")] = "",
     as_json: AsJson = False,
 ) -> None:
@@ -912,6 +926,7 @@ def generate_sequence(
 
         lstmlab generate models/stateful --start K --steps 5 --warmup ABCDEFGHIJ
     """
+    check_count("--steps", steps, MAX_STEPS)  # before the model is read
     show(load_model(model_dir).generate(start, steps, warmup=warmup), as_json)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmlab.config import TaskConfig, load_task_config
+from lstmlab.config import MAX_CELLS, MAX_LAGS, TaskConfig, load_task_config
 from lstmlab.document import Document, rounded
 from lstmlab.errors import ConfigError
 from lstmlab.i18n import _
@@ -36,6 +36,8 @@ class CellChoice:
 
 
 def parse_cells(text: str) -> tuple[CellChoice, ...]:
+    if not text.strip():
+        raise ConfigError(_("--cells is empty; give cells like lstm,lstm:5,gru"))
     choices = []
     for part in (p.strip() for p in text.split(",")):
         cell, colon, bias = part.partition(":")
@@ -52,6 +54,10 @@ def parse_cells(text: str) -> tuple[CellChoice, ...]:
     labels = [c.label for c in choices]
     if len(set(labels)) != len(labels):
         raise ConfigError(_("--cells {text!r} names a cell twice").format(text=text))
+    if len(choices) > MAX_CELLS:
+        raise ConfigError(
+            _("--cells names {n} cells; at most {MAX_CELLS} are allowed").format(n=len(choices), MAX_CELLS=MAX_CELLS)
+        )
     return tuple(choices)
 
 
@@ -64,8 +70,10 @@ def parse_lags(text: str | None, task: str) -> tuple[int | None, ...]:
                 )
             )
         return (None,)
+    if text is not None and not text.strip():  # given empty: never read as "the default lags"
+        raise ConfigError(_("--lags is empty; give lags like 10,20,50,100, or leave it out for those"))
     lags = []
-    for part in (text or DEFAULT_LAGS).split(","):
+    for part in (DEFAULT_LAGS if text is None else text).split(","):
         try:
             lags.append(int(part))
         except ValueError:
@@ -74,6 +82,10 @@ def parse_lags(text: str | None, task: str) -> tuple[int | None, ...]:
             ) from None
     if len(set(lags)) != len(lags):
         raise ConfigError(_("--lags {text!r} names a lag twice").format(text=text))
+    if len(lags) > MAX_LAGS:
+        raise ConfigError(
+            _("--lags names {n} lags; at most {MAX_LAGS} are allowed").format(n=len(lags), MAX_LAGS=MAX_LAGS)
+        )
     return tuple(sorted(lags))
 
 

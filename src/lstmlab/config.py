@@ -20,9 +20,20 @@ FRAMINGS = ("timesteps", "features")
 ENCODINGS = ("scalar", "onehot")
 PADDINGS = ("zero", "mask")
 DATA_KINDS = ("windows", "runs")
+# The caps of every number a setting or an option takes, checked before any work: each is
+# a typo's guard (10**12 epochs, units or steps would hang or overflow before any output).
 MAX_UNITS = 4096
 MAX_SEED = 2**63 - 1  # JAX keys take a 64-bit seed
 MAX_DATA_SEED = 2**32 - 1  # numpy's RandomState, which draws the tutorial's patterns
+MAX_EPOCHS = 100_000  # twenty times the tutorial's longest experiment (5,000 epochs)
+MAX_EPOCHS_SCALE = 20  # reproduce --epochs-scale: the longest experiment at MAX_EPOCHS
+MAX_BATCH_SIZE = 1_000_000  # samples (a task: sequences) per update
+MAX_SEQ_LENGTH = 1000  # a window, or the longest run
+MAX_LEARNING_RATE = 100.0
+MAX_TOP = 1000  # predict --top: symbols listed
+MAX_STEPS = 10_000  # generate --steps: symbols generated, one model call each
+MAX_CELLS = 20  # compare and gradients: cells in --cells; each is a job per lag
+MAX_LAGS = 50  # compare --lags
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,27 @@ def _positive(name: str, value) -> None:
         raise ConfigError(_("{name} must be a positive whole number, got {value!r}").format(name=name, value=value))
 
 
+def _check_batch_size(batch_size: int | None) -> None:
+    if batch_size is not None and batch_size > MAX_BATCH_SIZE:
+        raise ConfigError(
+            _("batch size {batch_size:,} is too large; allowed: 1..{MAX_BATCH_SIZE:,}").format(
+                batch_size=batch_size, MAX_BATCH_SIZE=MAX_BATCH_SIZE
+            )
+        )
+
+
+def check_count(option: str, value, top: int) -> int:
+    """`value`, if a whole number in 1..`top`; else ConfigError naming `option` (`--top`,
+    `--group`, ...). For the options that are checked before a model is read or JAX loads."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+        raise ConfigError(
+            _("{option} {value} is not allowed; give a whole number in 1..{top:,}").format(
+                option=option, value=value, top=top
+            )
+        )
+    return value
+
+
 def validate(config: Config) -> Config:
     """Return `config` if every setting is allowed, else raise ConfigError naming the first bad one."""
     _choice("framing", config.framing, FRAMINGS)
@@ -131,6 +163,19 @@ def validate(config: Config) -> Config:
         raise ConfigError(
             _("units {units} is too many; allowed: 1..{MAX_UNITS}").format(units=config.units, MAX_UNITS=MAX_UNITS)
         )
+    if config.epochs > MAX_EPOCHS:  # the epochs are split into chunks by a loop in Python, before training
+        raise ConfigError(
+            _("epochs {epochs:,} is too many; allowed: 1..{MAX_EPOCHS:,}").format(
+                epochs=config.epochs, MAX_EPOCHS=MAX_EPOCHS
+            )
+        )
+    if config.seq_length > MAX_SEQ_LENGTH:
+        raise ConfigError(
+            _("seq length {seq_length:,} is too long; allowed: 1..{MAX_SEQ_LENGTH:,}").format(
+                seq_length=config.seq_length, MAX_SEQ_LENGTH=MAX_SEQ_LENGTH
+            )
+        )
+    _check_batch_size(config.batch_size)
     validate_alphabet(config.alphabet)
     if config.sequence is not None:
         check_text(N_("text to learn"), config.sequence)
@@ -193,6 +238,12 @@ def _check_cell(config) -> None:
         raise ConfigError(
             _("learning rate must be positive, got {learning_rate!r}").format(learning_rate=config.learning_rate)
         )
+    if config.learning_rate > MAX_LEARNING_RATE:
+        raise ConfigError(
+            _("learning rate {learning_rate!r} is too large; allowed: above 0, up to {MAX_LEARNING_RATE:g}").format(
+                learning_rate=config.learning_rate, MAX_LEARNING_RATE=MAX_LEARNING_RATE
+            )
+        )
 
 
 def check_text(name: str, text: str) -> str:
@@ -235,6 +286,7 @@ def validate_alphabet(alphabet: str) -> str:
 TASK_UNITS = 8  # small, as the paper's networks were (its adding net: 2 blocks of 2 cells)
 BUDGET_TIMES_PAPER = 10  # default budget: ten times the paper's mean sequences to solve
 MAX_BUDGET = 100_000_000
+MAX_LAG = 10_000  # p or T: the held-out and training sequences grow with it
 
 
 @dataclass(frozen=True)
@@ -252,8 +304,8 @@ class TaskConfig:
     optimizer: str = TUTORIAL["optimizer"]
     learning_rate: float = TUTORIAL["learning_rate"]
     batch_size: int = 1
-    budget: int = 0  # 0 is replaced by BUDGET_TIMES_PAPER times the paper's figure
-    check_every: int = 0  # 0 is replaced by the task's own
+    budget: int = 0  # load_task_config gives BUDGET_TIMES_PAPER times the paper's figure
+    check_every: int = 0  # load_task_config gives the task's own
     seed: int = TUTORIAL["seed"]
 
     def __post_init__(self):
@@ -286,7 +338,7 @@ def validate_task(config: TaskConfig) -> TaskConfig:
         )
     if task.default_lag is not None:
         _positive("lag", config.lag)
-        if not task.min_lag <= config.lag <= 10_000:
+        if not task.min_lag <= config.lag <= MAX_LAG:  # the message says 10000: keep them equal
             raise ConfigError(
                 _("lag {lag} is not allowed for {task!r}; allowed: {min_lag}..10000").format(
                     lag=config.lag, task=config.task, min_lag=task.min_lag
@@ -298,6 +350,7 @@ def validate_task(config: TaskConfig) -> TaskConfig:
         raise ConfigError(
             _("units {units} is too many; allowed: 1..{MAX_UNITS}").format(units=config.units, MAX_UNITS=MAX_UNITS)
         )
+    _check_batch_size(config.batch_size)
     if config.budget > MAX_BUDGET:
         raise ConfigError(
             _("budget {budget:,} is too large; allowed: 1..{MAX_BUDGET:,} training sequences").format(

@@ -116,7 +116,7 @@ def measure(
     check_cells(cells)
     spec = PAPER_TASKS[task_name]
     settings = {"lag": lag} if lag is not None else {}
-    budget = budget or spec.paper_sequences
+    budget = spec.paper_sequences if budget is None else budget  # 0 is refused, never "the default"
     configs = [
         load_task_config(task_name, cell=c.cell, forget_bias=c.forget_bias, budget=budget, **settings) for c in cells
     ]

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmlab import folders
-from lstmlab.config import Config, load_config
+from lstmlab.config import MAX_EPOCHS_SCALE, Config, load_config
 from lstmlab.document import Document, rounded
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import EXPERIMENTS, get_experiment
@@ -37,6 +37,8 @@ def experiment_names(text: str | None) -> tuple[str, ...]:
     """'a,b' -> the named experiments, in the registry's order; None -> all of them."""
     if text is None:
         return tuple(EXPERIMENTS)
+    if not text.strip():  # given empty: never read as "all of them"
+        raise ConfigError(_("--experiments is empty; give experiments like naive,timesteps, or leave it out for all"))
     names = [part.strip() for part in text.split(",")]
     for name in names:
         get_experiment(name)  # raises, naming the allowed set
@@ -52,6 +54,12 @@ def scaled_config(experiment, epochs: int | None, epochs_scale: float | None) ->
         if not (math.isfinite(epochs_scale) and epochs_scale > 0):  # inf would overflow round(), nan compares False
             raise ConfigError(
                 _("--epochs-scale must be positive and finite, got {epochs_scale!r}").format(epochs_scale=epochs_scale)
+            )
+        if epochs_scale > MAX_EPOCHS_SCALE:
+            raise ConfigError(
+                _("--epochs-scale {epochs_scale!r} is too large; allowed: above 0, up to {MAX_EPOCHS_SCALE}").format(
+                    epochs_scale=epochs_scale, MAX_EPOCHS_SCALE=MAX_EPOCHS_SCALE
+                )
             )
         epochs = max(1, round(load_config(experiment.name).epochs * epochs_scale))
     return load_config(experiment.name) if epochs is None else load_config(experiment.name, epochs=epochs)

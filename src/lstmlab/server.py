@@ -37,8 +37,10 @@ from lstmlab.server_guard import (
     check_length,
     check_origin,
     check_range,
+    check_strings,
     check_text_length,
     fields,
+    parse_json,
     too_long,
 )
 from lstmlab.server_models import ModelFolder
@@ -95,7 +97,8 @@ class Guard:
 
     async def checked(self, scope, receive, send, headers):
         try:
-            check_host(headers.get("host"), self.host, self.url)
+            hosts = sum(name == b"host" for name, _value in scope["headers"])
+            check_host(headers.get("host"), self.host, self.url, hosts)
             check_origin(
                 scope["method"], headers.get("origin"), headers.get("sec-fetch-site"), headers["host"], self.url
             )
@@ -122,14 +125,12 @@ async def read_json(request: Request) -> dict:
             too_long(len(body))
     except ClientDisconnect:  # nobody to answer; and not a bug to log with a traceback
         raise Refused(400, _("the client went away before its request body arrived")) from None
-    try:
-        value = json.loads(body)
-    except (ValueError, RecursionError) as e:
-        raise Refused(400, _("the request body is not valid JSON: {value}").format(value=str(e)[:200])) from None
+    value = parse_json(bytes(body))
     if not isinstance(value, dict):
         raise Refused(
             400, _("the request body must be a JSON object, got {type_name}").format(type_name=type(value).__name__)
         )
+    check_strings(value)  # every text field of every endpoint, before any of it is used
     return value
 
 

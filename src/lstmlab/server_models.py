@@ -2,10 +2,11 @@
 with `persist` (the files `lstmlab run … --save DIR` writes and `lstmlab predict DIR` reads).
 
 A loaded model is kept while its config.json is unchanged, so typing into the page does not
-read the files again at every letter.
+read the files again at every letter; the KEPT_MODELS most recently used are kept, no more.
 """
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from lstmlab.i18n import _
 from lstmlab.model import Model
 from lstmlab.persist import CONFIG_FILE, load, save
 from lstmlab.server_guard import Refused, model_path
+
+KEPT_MODELS = 8  # a folder of many (or large) models is not held in memory all at once
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class SavedTo(Document):
 class ModelFolder:
     def __init__(self, root: Path):
         self.root = Path(root)
-        self._loaded: dict[str, tuple[float, Model]] = {}
+        self._loaded: OrderedDict[str, tuple[float, Model]] = OrderedDict()
         self._lock = threading.Lock()
 
     def load(self, name: str) -> Model:
@@ -56,11 +59,15 @@ class ModelFolder:
             ) from None
         with self._lock:
             kept = self._loaded.get(name)
+            if kept is not None:
+                self._loaded.move_to_end(name)
         if kept is not None and kept[0] == stamp:
             return kept[1]
         model = load(path)
         with self._lock:
             self._loaded[name] = (stamp, model)
+            while len(self._loaded) > KEPT_MODELS:
+                self._loaded.popitem(last=False)
         return model
 
     def listing(self) -> ModelList:

@@ -6,7 +6,9 @@ document is the one `lstmlab run … --json` prints. A training nobody watches i
 between chunks of epochs the progress callback raises when the page's stream has gone.
 """
 
+import hashlib
 import itertools
+import json
 import queue
 import threading
 import time
@@ -21,10 +23,12 @@ from lstmlab.errors import LstmlabError
 from lstmlab.i18n import _, language, speaking
 from lstmlab.model import Model
 from lstmlab.server_guard import Refused
-from lstmlab.server_settings import check_work, command_line, most_samples
+from lstmlab.server_settings import check_work, command_line, kept_bytes, most_samples
 
 MAX_WAITING = 2  # trainings that may wait behind the running one; more get 429
 KEPT_RUNS = 16  # finished runs kept in memory, the most recently used (their models answer predict, ...)
+KEPT_BYTES = 256 * 2**20  # ... and no more than this of their models and histories, but the newest run
+KEPT_PROGRAMS = 8  # JAX's compiled programs kept for this many settings, then let go (about 7 MiB each)
 UNWATCHED_SECONDS = 10.0  # a training whose events nobody opened this long after it was asked for is dropped
 
 
@@ -42,8 +46,9 @@ class Run:
     id: str
     config: Config
     seeds: tuple[int, ...] | None
-    dataset: Dataset
+    dataset: Dataset | None  # until it has trained
     work: int
+    kept_bytes: int = 0  # its models and histories, kept while the run is
     status: str = "queued"  # queued, running, done, failed, cancelled
     events: list = field(default_factory=list)  # (name, data) in order; only ever appended to
     document: dict | None = None  # the run document's JSON, once done
@@ -118,7 +123,7 @@ class Runs:
                         "try again when one ends"
                     ).format(n_waiting=len(waiting), names=names),
                 )
-            run = Run(f"r{next(self._ids)}", config, seeds, dataset, work)
+            run = Run(f"r{next(self._ids)}", config, seeds, dataset, work, kept_bytes(config, count))
             run.emit("queued", {"ahead": len(waiting), "epochs": config.epochs, "work": work})
             self._runs[run.id] = run
             self._forget_old()
@@ -160,9 +165,16 @@ class Runs:
         self._queue.put(None)
 
     def _forget_old(self) -> None:
-        finished = [run_id for run_id, run in self._runs.items() if run.finished]
-        for run_id in finished[: max(0, len(finished) - KEPT_RUNS)]:
-            del self._runs[run_id]
+        """Forget the least recently used finished runs over KEPT_RUNS or KEPT_BYTES (the most
+        recently used one stays, whatever its size: its page is about to ask for it)."""
+        finished = [run for run in self._runs.values() if run.finished]
+        kept = sum(run.kept_bytes for run in finished)
+        for run in finished[:-1]:
+            if len(finished) <= KEPT_RUNS and kept <= KEPT_BYTES:
+                break
+            del self._runs[run.id]
+            finished.remove(run)
+            kept -= run.kept_bytes
 
     def _work(self) -> None:
         while (run := self._queue.get()) is not None:
@@ -208,6 +220,7 @@ class Runs:
         self._end(run, "done", "done", {"accuracy": float(np.median(accuracies)), "timing": run.document["timing"]})
 
     def _end(self, run: Run, status: str, event: str, data: dict) -> None:
+        run.dataset = None  # trained (or not): its inputs, up to MAX_MEMORY_BYTES, are let go
         with self._lock:
             run.status = status
             run.error = data.get("error")
@@ -228,4 +241,21 @@ def train(run: Run, on_progress) -> tuple[dict, list[Model]]:
     if run.config.stateful and len(result.seeds) == 1:
         demonstrations = seeded_generations(result.params(), run.config)
     document = run_document(result, demonstrations, command=command_line(run.config, run.seeds))
+    forget_programs(run.config)
     return document.to_json(), models_of(result)
+
+
+_compiled_for: set[str] = set()  # the settings JAX holds compiled programs for, since it last let go
+
+
+def forget_programs(config: Config) -> None:
+    """Bound what JAX keeps between trainings: it holds every program it compiled, one set per
+    shape of settings (a server asked for many shapes grew by ~7 MiB each, for good). After
+    KEPT_PROGRAMS distinct settings its caches are cleared; a shape asked for again is traced
+    afresh, and compiled from the compile cache on disk (`programs`, runtime's XLA cache)."""
+    import jax
+
+    _compiled_for.add(hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest())
+    if len(_compiled_for) > KEPT_PROGRAMS:
+        jax.clear_caches()
+        _compiled_for.clear()

@@ -7,7 +7,7 @@ No JAX here: every mistake is found before a training is queued.
 import dataclasses
 
 from lstmlab.config import Config, changed_settings, load_config
-from lstmlab.data import sequence_settings
+from lstmlab.data import input_features, sequence_settings
 from lstmlab.errors import ConfigError
 from lstmlab.experiments import get_experiment
 from lstmlab.i18n import _
@@ -16,6 +16,12 @@ from lstmlab.server_guard import MAX_SEQUENCE, Refused
 
 MAX_WORK = 5_000_000  # epochs × training samples × seeds: about 15 s of training at batch 1 on 2 cores
 MAX_UNITS = 256  # a playground model; `lstmlab run` takes up to config.MAX_UNITS
+MAX_SEEDS = 1_000  # seeds of one playground run; `lstmlab run --seeds` takes up to 100,000
+MAX_ALPHABET = 1_000  # symbols: one-hot inputs and outputs grow with it (a text of 4,000 took 1.7 GB)
+MAX_MEMORY_BYTES = 512 * 2**20  # what one training may allocate, by `memory_bytes`'s estimate
+MIB = 2**20
+EVALUATION_SEEDS = 64  # seeds evaluated side by side (lstmlab.evaluate.EVAL_GROUP_SEEDS)
+HISTORY_BYTES = 80  # a loss and an accuracy per epoch, as Python floats in lists (document, events)
 
 TYPE_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "text", type(None): "null"}
 
@@ -72,13 +78,29 @@ def run_config(experiment: str, settings: dict, text: str | None, seeds) -> tupl
 
 
 def check_work(config: Config, samples: int, seeds: int) -> int:
-    """epochs × samples × seeds, or Refused naming the cap."""
+    """epochs × samples × seeds, or Refused naming the cap: of the work, of units, seeds and the
+    alphabet each, and of the memory the training would allocate (`memory_bytes`)."""
     if config.units > MAX_UNITS:
         raise Refused(
             400,
             _("units {units} is over the playground's cap of {MAX_UNITS}; use `lstmlab run`").format(
                 units=config.units, MAX_UNITS=MAX_UNITS
             ),
+        )
+    if seeds > MAX_SEEDS:
+        raise Refused(
+            400,
+            _("seeds {seeds:,} is over the playground's cap of {MAX_SEEDS:,}; use `lstmlab run`").format(
+                seeds=seeds, MAX_SEEDS=MAX_SEEDS
+            ),
+        )
+    if len(config.alphabet) > MAX_ALPHABET:
+        raise Refused(
+            400,
+            _(
+                "alphabet size {symbols:,} is over the playground's cap of {MAX_ALPHABET:,} symbols; give a text "
+                "with fewer distinct symbols, or use `lstmlab run`"
+            ).format(symbols=len(config.alphabet), MAX_ALPHABET=MAX_ALPHABET),
         )
     work = config.epochs * samples * seeds
     if work > MAX_WORK:
@@ -90,7 +112,52 @@ def check_work(config: Config, samples: int, seeds: int) -> int:
                 "seeds, or `lstmlab run`"
             ).format(work=work, epochs=config.epochs, samples=samples, seeds=seeds, MAX_WORK=MAX_WORK),
         )
+    check_memory(config, samples, seeds)
     return work
+
+
+def memory_bytes(config: Config, samples: int, seeds: int) -> tuple[int, int]:
+    """A generous estimate of what training and evaluating `config` allocates, in bytes: (the
+    data's part, the models' part). Data: inputs (samples × steps × features; features are
+    the alphabet's size when one-hot) and one-hot targets, on the host and as the device's copy
+    and an epoch of batches. Models: per seed, `training.seed_bytes` (weights, Adam moments,
+    gradients, a shuffled epoch, activations), one group of seeds' probabilities and states when
+    evaluated, and every seed's history of loss and accuracy."""
+    from lstmlab.training import seed_bytes  # JAX: the server has it loaded already
+
+    steps = 1 if config.framing == "features" else config.seq_length
+    symbols = len(config.alphabet)
+    data = 3 * 4 * samples * (steps * input_features(config) + symbols)
+    evaluation = min(seeds, EVALUATION_SEEDS) * 4 * samples * (symbols + steps * config.units * 6)
+    history = HISTORY_BYTES * config.epochs * (seeds + 1)
+    return data, seeds * seed_bytes(config, max(1, samples)) + evaluation + history
+
+
+def check_memory(config: Config, samples: int, seeds: int) -> None:
+    data, models = memory_bytes(config, samples, seeds)
+    if data + models <= MAX_MEMORY_BYTES:
+        return
+    need, cap = -(-(data + models) // MIB), MAX_MEMORY_BYTES // MIB
+    steps = 1 if config.framing == "features" else config.seq_length
+    if data >= models:
+        message = _(
+            "this training needs about {need:,} MiB of memory ({samples:,} samples × {steps} steps × {features:,} "
+            "features); the playground's cap is {cap:,} MiB; give a shorter text with fewer distinct symbols, "
+            "or scalar encoding, or use `lstmlab run`"
+        ).format(need=need, samples=samples, steps=steps, features=input_features(config), cap=cap)
+    else:
+        message = _(
+            "this training needs about {need:,} MiB of memory ({seeds:,} seeds × {units} units); the playground's "
+            "cap is {cap:,} MiB; use fewer seeds or units, or use `lstmlab run`"
+        ).format(need=need, seeds=seeds, units=config.units, cap=cap)
+    raise Refused(400, message)
+
+
+def kept_bytes(config: Config, seeds: int) -> int:
+    """What a finished run keeps in memory: every seed's weights, and the histories of its
+    document and its progress events."""
+    weights = 4 * config.units * (input_features(config) + config.units + 1) + len(config.alphabet) * (config.units + 1)
+    return seeds * 4 * weights + HISTORY_BYTES * config.epochs * (seeds + 1)
 
 
 def most_samples(config: Config) -> int:
