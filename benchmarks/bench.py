@@ -14,10 +14,10 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from lstmlab.config import load_config, steps_per_epoch
-from lstmlab.data import make_dataset
-from lstmlab.experiments import EXPERIMENTS
-from lstmlab.training import train
+from lstmlab.engine.data import make_dataset
+from lstmlab.engine.training import train
+from lstmlab.settings.config import load_config, steps_per_epoch
+from lstmlab.settings.experiments import EXPERIMENTS
 
 
 def bench_experiment(name: str, repeats: int) -> dict:

@@ -15,7 +15,7 @@ import argparse
 import os
 import time
 
-from lstmlab.runtime import use_cpu_cores
+from lstmlab.engine.runtime import use_cpu_cores
 
 
 def main() -> None:
@@ -32,9 +32,9 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from lstmlab.config import load_config, steps_per_epoch
-    from lstmlab.data import make_dataset
-    from lstmlab.training import max_group_size, plan_groups, train
+    from lstmlab.engine.data import make_dataset
+    from lstmlab.engine.training import max_group_size, plan_groups, train
+    from lstmlab.settings.config import load_config, steps_per_epoch
 
     config = load_config(args.experiment, **({"epochs": args.epochs} if args.epochs else {}))
     patterns = make_dataset(config).train

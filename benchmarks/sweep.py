@@ -39,7 +39,7 @@ BIG_LAGS = (10, 20, 50, 100, 200, 500, 1000)
 
 def lstmlab(*args: str, env: dict) -> float:
     """Run the command; its wall seconds."""
-    code = "import sys; from lstmlab.cli import app; sys.argv[0] = 'lstmlab'; app()"
+    code = "import sys; from lstmlab.cli.app import app; sys.argv[0] = 'lstmlab'; app()"
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, *args], check=True, env=env, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
@@ -70,11 +70,11 @@ def engines(table, sweep: list[str]) -> None:
 
 def costs(lags: list[int], group: int, budget: int) -> list[tuple[int, float, float]]:
     """(lag, compile seconds, train seconds per sequence) for one adding job at each lag."""
-    from lstmlab import runtime
+    from lstmlab.engine import runtime
 
     runtime.use_cpu_cores()
-    from lstmlab.config import load_task_config
-    from lstmlab.until_solved import train_until_solved
+    from lstmlab.engine.until_solved import train_until_solved
+    from lstmlab.settings.config import load_task_config
 
     measured = []
     for lag in lags:

@@ -27,17 +27,17 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("LSTMLAB_CACHE_DIR", tempfile.mkdtemp())  # compile times as a first run's
 
-    from lstmlab import runtime
+    from lstmlab.engine import runtime
 
     runtime.start()
     import jax
     from rich.console import Console
     from rich.table import Table
 
-    from lstmlab.comparison import parse_cells
-    from lstmlab.config import load_task_config
-    from lstmlab.tasks import make_task
-    from lstmlab.until_solved import train_until_solved
+    from lstmlab.engine.tasks import make_task
+    from lstmlab.engine.until_solved import train_until_solved
+    from lstmlab.results.comparison import parse_cells
+    from lstmlab.settings.config import load_task_config
 
     devices = jax.local_devices()
     table = Table(

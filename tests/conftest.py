@@ -1,35 +1,66 @@
+import fcntl
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab.cli import app
-from lstmlab.persist import save
+from lstmlab.cli.app import app
+from lstmlab.model.persist import save
 from tests.untrained import untrained
+
+# XLA's cache keeps every program it compiled; the test cache outlives a session (below): bound it.
+os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(2**30))
+
+
+@pytest.fixture(scope="session")
+def compile_cache(request, tmp_path_factory) -> Path:
+    """The one compile cache of the tests (XLA's cache and lstmlab's kept programs), in pytest's
+    cache folder, so that the next `pytest` compiles only what changed: kept programs are keyed
+    by lstmlab's whole source, XLA's by the program itself. `pytest --cache-clear`, or
+    `-p no:cacheprovider`, starts from an empty one. Tests of the cache use folders of their own."""
+    if getattr(request.config, "cache", None) is None:
+        return tmp_path_factory.getbasetemp() / "jax-cache"
+    folder = request.config.cache.mkdir("lstmlab-compile-cache")
+    if request.config.getoption("cacheclear"):  # pytest clears its cache before this: nothing to keep
+        return folder
+    _forget_programs_of_other_sources(folder)
+    return folder
+
+
+def _forget_programs_of_other_sources(folder: Path) -> None:
+    """Kept programs of an edited source are never read again: drop them, so that the folder
+    does not grow with every edit. Under a lock: several test processes may start at once."""
+    from lstmlab.engine.programs import source_digest
+
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = folder / "programs-source"
+        if not marker.exists() or marker.read_text() != source_digest():
+            shutil.rmtree(folder / "programs", ignore_errors=True)
+            marker.write_text(source_digest())
 
 
 @pytest.fixture(autouse=True)
-def user_dirs(tmp_path_factory, monkeypatch):
-    """Point every user directory lstmlab writes to at a temporary folder.
-
-    The compile cache is shared by the whole session (one folder), so tests still gain from it.
-    """
-    cache = tmp_path_factory.getbasetemp() / "jax-cache"
-    monkeypatch.setenv("LSTMLAB_CACHE_DIR", str(cache))
+def user_dirs(tmp_path_factory, monkeypatch, compile_cache):
+    """Point every user directory lstmlab writes to at a temporary folder, but the compile
+    cache, which all tests share (`compile_cache`)."""
+    monkeypatch.setenv("LSTMLAB_CACHE_DIR", str(compile_cache))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("LSTMLAB_LANG", "en")  # the outputs tests expect, whatever the machine's LANG
 
 
 @pytest.fixture(scope="session")
-def command_outputs(tmp_path_factory) -> tuple[dict[str, list[dict]], Path]:
+def command_outputs(tmp_path_factory, compile_cache) -> tuple[dict[str, list[dict]], Path]:
     """Every command's --json, the branches that add fields included (holdout, many seeds,
     stateful, saved, heatmap), and a report's results.json; by document kind."""
     root = tmp_path_factory.mktemp("json")
     runner = CliRunner()
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("LSTMLAB_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "jax-cache"))
+        env.setenv("LSTMLAB_CACHE_DIR", str(compile_cache))
         commands = [
             ["list"],
             ["run", "naive", "--epochs", "2", "--holdout", "0.2", "--seeds", "2"],

@@ -7,8 +7,8 @@ import time
 
 import uvicorn
 
-from lstmlab.server import create_app
-from lstmlab.server_main import listen, uvicorn_config
+from lstmlab.server.app import create_app
+from lstmlab.server.main import listen, uvicorn_config
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstmlab.cell import (
+from lstmlab.engine.cell import (
     CELLS,
     GATES,
     LSTMState,
@@ -17,7 +17,7 @@ from lstmlab.cell import (
     panels,
     zero_state,
 )
-from lstmlab.network import forward, init_params, run_cell, run_lstm
+from lstmlab.engine.network import forward, init_params, run_cell, run_lstm
 from tests.reference import FORWARD, cross_entropy
 
 BLOCKS = {"lstm": 4, "lstm-1997": 3, "gru": 3, "rnn": 1}

@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lstmlab import __version__
-from lstmlab.cli import app
+from lstmlab.cli.app import app
 from tests.readmes import READMES, output_block, text
 
 

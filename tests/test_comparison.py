@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab.cli import app
-from lstmlab.comparison import CellChoice, JobResult, comparison_document, parse_cells, parse_lags, plan_jobs
-from lstmlab.config import load_task_config
+from lstmlab.cli.app import app
+from lstmlab.engine.tasks import heldout_set, make_task
+from lstmlab.engine.until_solved import make_programs
 from lstmlab.errors import ConfigError
-from lstmlab.gradient_flow import gradient_norms
-from lstmlab.tasks import heldout_set, make_task
-from lstmlab.until_solved import make_programs
+from lstmlab.results.comparison import CellChoice, JobResult, comparison_document, parse_cells, parse_lags, plan_jobs
+from lstmlab.results.gradient_flow import gradient_norms
+from lstmlab.settings.config import load_task_config
 
 
 def test_cells_and_lags_parse_to_what_they_name():

@@ -3,11 +3,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstmlab.config import Config, load_config
-from lstmlab.data import PAD, encode_inputs, encode_text, make_dataset, random_runs, windows
+from lstmlab.engine.data import PAD, encode_inputs, encode_text, make_dataset, random_runs, windows
 from lstmlab.errors import DataError
-from lstmlab.experiments import ALPHABET
-from lstmlab.render_text import pair_lines
+from lstmlab.render.text import pair_lines
+from lstmlab.settings.config import Config, load_config
+from lstmlab.settings.experiments import ALPHABET
 
 # The notebook's printed pairs for seq_length 1 and 3 (first and last few, verbatim).
 NOTEBOOK_L1_HEAD = ["A -> B", "B -> C", "C -> D"]

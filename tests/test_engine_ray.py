@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab.cli import app
-from lstmlab.compare_report import compare
-from lstmlab.comparison import parse_cells, plan_jobs
+from lstmlab.cli.app import app
+from lstmlab.results.comparison import parse_cells, plan_jobs
+from lstmlab.sweeps.compare_jobs import compare
 from tests.test_sweep import SMALL, job_outcomes, same_report
 
 
@@ -46,13 +46,13 @@ def small_jobs():
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory):
+def folders(tmp_path_factory, compile_cache):
     """A module's worth of folders, and the environment Ray's workers start with: the test
     session's compile cache, and where each attempt at a job is noted."""
     root = tmp_path_factory.mktemp("ray")
     (root / "starts").mkdir()
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("LSTMLAB_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "jax-cache"))
+        env.setenv("LSTMLAB_CACHE_DIR", str(compile_cache))
         env.setenv("LSTMLAB_JOB_STARTS", str(root / "starts"))
         yield root
 
@@ -137,9 +137,9 @@ def test_a_worker_killed_mid_job_is_retried_and_the_sweep_ends_the_same(folders,
 def test_a_job_whose_retries_run_out_is_one_line_saying_how_to_go_on(folders, local_ray):
     """With no retries left, a killed worker ends the sweep with one line that names the job
     and says --resume goes on; whatever finished before is handed over, nothing else."""
-    from lstmlab import sweep
-    from lstmlab.engine_ray import run_on_ray
     from lstmlab.errors import LstmlabError
+    from lstmlab.sweeps import compare_jobs, sweep
+    from lstmlab.sweeps.engine_ray import run_on_ray
 
     starts = folders / "starts"
     clear(starts)
@@ -150,8 +150,8 @@ def test_a_job_whose_retries_run_out_is_one_line_saying_how_to_go_on(folders, lo
     try:
         with pytest.raises(LstmlabError) as raised:
             cores = sweep.cores_per_job(folders / "unused", resume=False)
-            named = [(job, sweep.job_id(job)) for job in jobs]
-            run_on_ray(named, cores, sweep.compare_work, lambda i, d: handed.append(d["id"]), max_retries=0)
+            named = [(job, compare_jobs.job_id(job)) for job in jobs]
+            run_on_ray(named, cores, compare_jobs.compare_work, lambda i, d: handed.append(d["id"]), max_retries=0)
     finally:
         striker.join()
     ((job, _pid),) = killed
@@ -159,13 +159,13 @@ def test_a_job_whose_retries_run_out_is_one_line_saying_how_to_go_on(folders, lo
         f"job {job} lost its worker 1 time; the jobs finished so far are kept: "
         "run the same command with --resume to go on"
     )
-    assert job not in handed and set(handed) <= {sweep.job_id(job) for job in jobs}
+    assert job not in handed and set(handed) <= {compare_jobs.job_id(job) for job in jobs}
 
 
 def test_reproduce_on_ray_gives_the_local_engines_report(folders, local_ray):
     """reproduce's jobs (one per experiment) on Ray: the same report as the local engine's."""
-    from lstmlab.report import reproduce
-    from lstmlab.reproduction import plan
+    from lstmlab.results.reproduction import plan
+    from lstmlab.sweeps.experiment_jobs import reproduce
     from tests.test_sweep import reproduce_report
 
     configs = plan("naive,timesteps", epochs=2)
@@ -179,8 +179,8 @@ def test_reproduce_on_ray_gives_the_local_engines_report(folders, local_ray):
 def test_run_on_ray_gives_the_local_engines_document(folders, local_ray):
     """`run --seeds N --out DIR --engine ray`: an experiment's and a task's seed groups on Ray
     give the local engine's document, each group in a Ray worker."""
-    from lstmlab.config import load_config, load_task_config
-    from lstmlab.run_sweep import run_sweep
+    from lstmlab.settings.config import load_config, load_task_config
+    from lstmlab.sweeps.seed_jobs import run_sweep
     from tests.test_run_sweep import folder_document
 
     configs = {"timesteps": load_config("timesteps", epochs=40)}

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab.cli import app
-from lstmlab.config import load_config
-from lstmlab.generation import seeded_generations
-from lstmlab.render_text import lines
-from lstmlab.runner import run
+from lstmlab.cli.app import app
+from lstmlab.engine.runner import run
+from lstmlab.model.generation import seeded_generations
+from lstmlab.render.text import lines
+from lstmlab.settings.config import load_config
 
 # (seq_length, framing, units, epochs, batch_size, shuffle, stateful, data) from the tutorial's code
 TUTORIAL_SETTINGS = {

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lstmlab import folders
 from lstmlab.errors import ConfigError, LstmlabError
+from lstmlab.model import folders
 
 OLD, NEW = "old", "new"
 
@@ -337,7 +337,7 @@ def test_a_signal_during_the_swap_waits_until_the_new_folder_is_in(existing, mon
 CHILD = """
 import os, signal, sys
 from pathlib import Path
-from lstmlab import folders
+from lstmlab.model import folders
 
 target, mode, at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 calls = []

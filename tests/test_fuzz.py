@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from lstmlab.cli import app
-from lstmlab.persist import save
+from lstmlab.cli.app import app
+from lstmlab.model.persist import save
 from tests.untrained import untrained
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lstmlab import i18n
-from lstmlab.cli import app
+from lstmlab.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("catalog", ROOT / "ci" / "catalog.py")
@@ -200,7 +200,7 @@ def test_error_lines(args, russian, english):
 )
 def test_click_lines_in_our_words(line, russian):
     """Click's and Typer's usage errors differ between releases; each known wording is recognised."""
-    from lstmlab.cli_text import in_our_words
+    from lstmlab.cli.text import in_our_words
 
     with i18n.speaking("ru"):
         assert in_our_words(line) == russian
@@ -221,7 +221,7 @@ def test_help_in_russian():
 def test_server_answers_in_the_pages_language(tmp_path):
     from starlette.testclient import TestClient
 
-    from lstmlab.server import create_app
+    from lstmlab.server.app import create_app
 
     app = create_app(tmp_path / "models")
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
@@ -246,9 +246,9 @@ def test_server_answers_in_the_pages_language(tmp_path):
 def test_every_text_the_page_shows_is_in_the_catalog():
     from html.parser import HTMLParser
 
-    from lstmlab.page_text import PAGE
+    from lstmlab.server.page_text import PAGE
 
-    static = ROOT / "src" / "lstmlab" / "static"
+    static = ROOT / "src" / "lstmlab" / "server" / "static"
     texts = set()
 
     class Texts(HTMLParser):
@@ -293,7 +293,7 @@ def unmarked_error_messages(source: str) -> list[str]:
 def test_no_error_message_escapes_the_catalog():
     escaped = {
         path.name: lines
-        for path in sorted((ROOT / "src" / "lstmlab").glob("*.py"))
+        for path in sorted((ROOT / "src" / "lstmlab").rglob("*.py"))
         if (lines := unmarked_error_messages(path.read_text(encoding="utf-8")))
     }
     assert escaped == {}

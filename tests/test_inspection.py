@@ -10,8 +10,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from lstmlab.errors import DataError
-from lstmlab.heatmap import check_out_path, figure_pixels, save_heatmap
-from lstmlab.inspection import summarise
+from lstmlab.model.inspection import summarise
+from lstmlab.render.heatmap import check_out_path, figure_pixels, save_heatmap
 from tests.reference import FORWARD
 from tests.untrained import CYRILLIC, untrained
 

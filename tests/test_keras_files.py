@@ -17,15 +17,15 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
-from lstmlab.cli import app  # noqa: E402
-from lstmlab.config import load_config  # noqa: E402
-from lstmlab.data import Patterns, encode_inputs, encode_text  # noqa: E402
+from lstmlab.cli.app import app  # noqa: E402
+from lstmlab.engine.data import Patterns, encode_inputs, encode_text  # noqa: E402
 from lstmlab.errors import ModelFileError  # noqa: E402
-from lstmlab.keras_read import import_keras  # noqa: E402
-from lstmlab.keras_write import export_keras  # noqa: E402
-from lstmlab.model import Model  # noqa: E402
-from lstmlab.persist import expected_tensors, load, unflatten  # noqa: E402
-from lstmlab.reading import next_probabilities, padded_window, reading_windows  # noqa: E402
+from lstmlab.model.keras_read import import_keras  # noqa: E402
+from lstmlab.model.keras_write import export_keras  # noqa: E402
+from lstmlab.model.persist import expected_tensors, load, unflatten  # noqa: E402
+from lstmlab.model.reading import next_probabilities, padded_window, reading_windows  # noqa: E402
+from lstmlab.model.trained import Model  # noqa: E402
+from lstmlab.settings.config import load_config  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "keras"
 RECORDED = json.loads((DATA / "predictions.json").read_text(encoding="utf-8"))
@@ -451,7 +451,7 @@ def test_an_imported_model_is_a_model_folder_like_any_other(tmp_path):
 
 
 def test_the_playground_lists_and_opens_an_imported_model(tmp_path):
-    from lstmlab.server_models import ModelFolder
+    from lstmlab.server.models import ModelFolder
 
     assert invoke("import-keras", DATA / "timesteps.keras", "--out", tmp_path / "models" / "keras").exit_code == 0
     folder = ModelFolder(tmp_path / "models")

@@ -17,11 +17,11 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 import pytest  # noqa: E402
 
-from lstmlab.cell import glorot_uniform, hard_sigmoid, init_cell, orthogonal, zero_state  # noqa: E402
-from lstmlab.config import load_config  # noqa: E402
-from lstmlab.keras_write import FORGET_OPEN, KERAS3_HARD_SIGMOID_SCALE, keras_weights  # noqa: E402
-from lstmlab.model import Model  # noqa: E402
-from lstmlab.network import forward, run_cell  # noqa: E402
+from lstmlab.engine.cell import glorot_uniform, hard_sigmoid, init_cell, orthogonal, zero_state  # noqa: E402
+from lstmlab.engine.network import forward, run_cell  # noqa: E402
+from lstmlab.model.keras_write import FORGET_OPEN, KERAS3_HARD_SIGMOID_SCALE, keras_weights  # noqa: E402
+from lstmlab.model.trained import Model  # noqa: E402
+from lstmlab.settings.config import load_config  # noqa: E402
 from tests.test_update_rule import (  # noqa: E402
     B1,
     B2,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab.cli import app
-from lstmlab.heatmap import figure_pixels
-from lstmlab.persist import save
+from lstmlab.cli.app import app
+from lstmlab.model.persist import save
+from lstmlab.render.heatmap import figure_pixels
 from tests.readmes import READMES, output_block
 from tests.test_inspection import png_size
 from tests.untrained import CYRILLIC, untrained
@@ -21,12 +21,12 @@ def invoke(*args):
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory) -> Path:
+def models(tmp_path_factory, compile_cache) -> Path:
     """The tutorial's timesteps model, trained by `lstmlab run` at seed 7 and its settings, and
     untrained Cyrillic and stateful models; shared by every test here."""
     root = tmp_path_factory.mktemp("models")
     with pytest.MonkeyPatch.context() as env:  # the autouse fixture is function-scoped; this one is not
-        env.setenv("LSTMLAB_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "jax-cache"))
+        env.setenv("LSTMLAB_CACHE_DIR", str(compile_cache))
         result = invoke("run", "timesteps", "--save", root / "abc")
     assert result.exit_code == 0, result.output
     assert "Model Accuracy: 100.00%" in result.stdout

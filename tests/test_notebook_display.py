@@ -13,15 +13,15 @@ import pytest
 from IPython.core.formatters import DisplayFormatter
 
 import lstmlab
-from lstmlab import notebook
-from lstmlab.comparison import compare_cells
-from lstmlab.config import load_config
-from lstmlab.figures import accuracy_figure, gradients_figure, overview_figure, sequences_figure, solved_figure
-from lstmlab.gradient_flow import gradients
-from lstmlab.heatmap import heatmap_png, save_heatmap
-from lstmlab.reproduction import reproduction_document, run_experiments
-from lstmlab.results import run_distribution, run_document
-from lstmlab.runner import run
+from lstmlab.engine.runner import run
+from lstmlab.render import notebook
+from lstmlab.render.figures import accuracy_figure, gradients_figure, overview_figure, sequences_figure, solved_figure
+from lstmlab.render.heatmap import heatmap_png, save_heatmap
+from lstmlab.results.comparison import compare_cells
+from lstmlab.results.gradient_flow import gradients
+from lstmlab.results.reproduction import reproduction_document, run_experiments
+from lstmlab.results.run import run_distribution, run_document
+from lstmlab.settings.config import load_config
 from tests.untrained import untrained
 
 
@@ -178,7 +178,7 @@ def test_import_lstmlab_in_ipython_registers_every_view_and_loads_nothing_heavy(
         "import sys, lstmlab\n"
         "names = sorted(shell.display_formatter.formatters['text/html'].deferred_printers)\n"
         "print(names)\n"
-        "print(sorted(m for m in ('jax', 'matplotlib', 'lstmlab.notebook') if m in sys.modules))\n"
+        "print(sorted(m for m in ('jax', 'matplotlib', 'lstmlab.render.notebook') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     registered, loaded = done.stdout.strip().splitlines()[-2:]

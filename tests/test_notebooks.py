@@ -55,7 +55,7 @@ def test_a_notebook_that_raises_fails(tmp_path):
 
 
 def test_a_notebook_that_runs_shows_lstmlabs_results_as_html(tmp_path):
-    code = "import lstmlab\nlstmlab.load_config('naive', units=4)\nfrom lstmlab.stats import distribution\n"
+    code = "import lstmlab\nlstmlab.load_config('naive', units=4)\nfrom lstmlab.results.stats import distribution\n"
     code += "distribution([[True, False], [True, True]], ['A', 'B'], ['B', 'C'])"
     notebook = execute(write(tmp_path, "fine.md", code), tmp_path)
     html = notebook.cells[-1].outputs[-1]["data"]["text/html"]

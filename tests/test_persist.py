@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import safetensors.numpy
 
-from lstmlab import folders, persist
 from lstmlab.errors import ModelFileError
-from lstmlab.persist import load, save
+from lstmlab.model import folders, persist
+from lstmlab.model.persist import load, save
 from tests.untrained import CYRILLIC, untrained
 
 SETTINGS = {

@@ -1,14 +1,14 @@
-"""Training programs kept between runs (lstmlab.programs): a warm run loads the exported
+"""Training programs kept between runs (lstmlab.engine.programs): a warm run loads the exported
 program instead of tracing it, gets the very same numbers, and a broken or unwritable
 cache only costs time."""
 
 import numpy as np
 import pytest
 
-from lstmlab import programs
-from lstmlab.config import load_config
-from lstmlab.data import make_dataset
-from lstmlab.training import train
+from lstmlab.engine import programs
+from lstmlab.engine.data import make_dataset
+from lstmlab.engine.training import train
+from lstmlab.settings.config import load_config
 
 CONFIG = load_config("timesteps", epochs=4, units=6)
 PATTERNS = make_dataset(CONFIG).train

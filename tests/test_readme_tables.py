@@ -5,10 +5,10 @@ experiment but variable-length (whose 100 seeds take three minutes here; its row
 
 import pytest
 
-from lstmlab.config import load_config
-from lstmlab.render_text import distribution_lines, percent
-from lstmlab.results import run_distribution
-from lstmlab.runner import run
+from lstmlab.engine.runner import run
+from lstmlab.render.text import distribution_lines, percent
+from lstmlab.results.run import run_distribution
+from lstmlab.settings.config import load_config
 from tests.readmes import READMES, many_seeds_section
 
 

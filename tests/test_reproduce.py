@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab.cli import app
+from lstmlab.cli.app import app
 from lstmlab.errors import ConfigError
-from lstmlab.render_text import COLUMNS, percent
-from lstmlab.reproduction import REPORT_FILES, plan, write_folder
+from lstmlab.render.text import COLUMNS, percent
+from lstmlab.results.reproduction import REPORT_FILES, plan, write_folder
 
 EXPERIMENTS = ("naive", "batch-state", "variable-length")  # windows, one full batch, 1000 random runs
 SEEDS = 3
@@ -22,11 +22,11 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def report(tmp_path_factory, compile_cache):
     """One small reproduce for the whole module: 3 seeds, 2 epochs, three experiments."""
     base = tmp_path_factory.getbasetemp()
     with pytest.MonkeyPatch.context() as mp:  # the autouse fixture is per test; this runs once
-        mp.setenv("LSTMLAB_CACHE_DIR", str(base / "jax-cache"))
+        mp.setenv("LSTMLAB_CACHE_DIR", str(compile_cache))
         mp.setenv("XDG_CACHE_HOME", str(base / "xdg-cache"))
         mp.setenv("COLUMNS", "100")
         out = tmp_path_factory.mktemp("reproduce") / "report"

@@ -1,4 +1,4 @@
-"""`lstmlab run ... --seeds N --out DIR` as a sweep (lstmlab.run_sweep): its document is the
+"""`lstmlab run ... --seeds N --out DIR` as a sweep (lstmlab.sweeps.seed_jobs): its document is the
 one an ordinary run makes in one go, whatever the groups; an interrupted one resumes with only
 the missing groups; every sweep option is checked before any work. On Ray: tests/test_engine_ray.py."""
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab import run_sweep
-from lstmlab.cli import app
-from lstmlab.config import load_config, load_task_config
-from lstmlab.results import run_experiment
-from lstmlab.task_results import run_task
+from lstmlab.cli.app import app
+from lstmlab.results.run import run_experiment
+from lstmlab.results.task import run_task
+from lstmlab.settings.config import load_config, load_task_config
+from lstmlab.sweeps import seed_jobs
 
 
 def without_timing(document: dict) -> dict:
@@ -30,13 +30,13 @@ def folder_document(folder: Path) -> dict:
 
 def test_seed_groups_keep_the_runs_order_and_list_answers_for_its_first_100_seeds():
     config = load_config("timesteps")
-    jobs = run_sweep.plan(config, list(range(1, 251)), group=40)
+    jobs = seed_jobs.plan(config, list(range(1, 251)), group=40)
     assert [job.id for job in jobs[:2]] == ["seeds1-40", "seeds41-80"] and jobs[-1].id == "seeds241-250"
     assert [job.detailed for job in jobs] == [40, 40, 20, 0, 0, 0, 0]
     assert [seed for job in jobs for seed in job.seeds] == list(range(1, 251))
-    assert [job.id for job in run_sweep.plan(config, [7, 3, 9])] == ["seeds7-9"]  # one job: all of them
-    assert run_sweep.plan(load_config("stateful"), [1])[0].demonstrate
-    assert not any(job.demonstrate for job in run_sweep.plan(load_config("stateful"), [1, 2], group=1))
+    assert [job.id for job in seed_jobs.plan(config, [7, 3, 9])] == ["seeds7-9"]  # one job: all of them
+    assert seed_jobs.plan(load_config("stateful"), [1])[0].demonstrate
+    assert not any(job.demonstrate for job in seed_jobs.plan(load_config("stateful"), [1, 2], group=1))
 
 
 def test_an_experiments_sweep_in_groups_is_the_ordinary_runs_document(tmp_path):
@@ -46,7 +46,7 @@ def test_an_experiments_sweep_in_groups_is_the_ordinary_runs_document(tmp_path):
     seeds = [1, 2, 3, 4]
     whole = run_experiment(config, seeds)
     started, epochs_done = [], []
-    swept = run_sweep.run_sweep(
+    swept = seed_jobs.run_sweep(
         config, seeds, tmp_path / "sweep", group=2, on_start=started.append,
         on_progress=lambda epoch, metrics: epochs_done.append(epoch),
     )  # fmt: skip
@@ -64,7 +64,7 @@ def test_an_experiments_sweep_in_groups_is_the_ordinary_runs_document(tmp_path):
 def test_a_stateful_sweep_of_one_seed_shows_the_tutorials_generations(tmp_path):
     config = load_config("stateful", epochs=5, units=4)
     whole = run_experiment(config)
-    swept = run_sweep.run_sweep(config, [config.seed], tmp_path / "sweep")
+    swept = seed_jobs.run_sweep(config, [config.seed], tmp_path / "sweep")
     assert swept.demonstrations is not None
     assert without_timing(swept.to_json()) == without_timing(whole.to_json())
 
@@ -73,7 +73,7 @@ def test_a_tasks_sweep_of_one_group_is_the_ordinary_runs_document(tmp_path):
     config = load_task_config("long-lag", lag=5, budget=1500)
     whole = run_task(config, [1, 2, 3])
     seen = []
-    swept = run_sweep.run_sweep(config, [1, 2, 3], tmp_path / "sweep", on_progress=lambda done, _: seen.append(done))
+    swept = seed_jobs.run_sweep(config, [1, 2, 3], tmp_path / "sweep", on_progress=lambda done, _: seen.append(done))
     assert seen == list(range(100, max(seen) + 1, 100))  # sequences seen at each check, for the local engine's bar
     assert without_timing(swept.to_json()) == without_timing(whole.to_json())
     assert folder_document(tmp_path / "sweep") == without_timing(whole.to_json())
@@ -90,14 +90,14 @@ def test_an_interrupted_run_resumes_with_only_the_missing_groups(tmp_path):
     other seeds, are refused."""
     config = load_config("timesteps", epochs=40)
     seeds = [1, 2, 3, 4, 5]
-    undisturbed = run_sweep.run_sweep(config, seeds, tmp_path / "whole", group=2)
+    undisturbed = seed_jobs.run_sweep(config, seeds, tmp_path / "whole", group=2)
 
     def stop(index):
         raise KeyboardInterrupt
 
     cut = tmp_path / "cut"
     with pytest.raises(KeyboardInterrupt):
-        run_sweep.run_sweep(config, seeds, cut, group=2, on_done=stop)
+        seed_jobs.run_sweep(config, seeds, cut, group=2, on_done=stop)
     assert sorted(p.name for p in (cut / "jobs").iterdir()) == ["seeds1-2.json"]
     assert not (cut / "results.json").exists()  # no results from part of the seeds
 

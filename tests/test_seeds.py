@@ -13,12 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from lstmlab.cli import app
-from lstmlab.config import load_config
-from lstmlab.data import make_dataset
+from lstmlab.cli.app import app
+from lstmlab.engine.data import make_dataset
+from lstmlab.engine.training import max_group_size, plan_groups, seed_bytes, train
 from lstmlab.errors import ConfigError
-from lstmlab.seeds import parse_seeds
-from lstmlab.training import max_group_size, plan_groups, seed_bytes, train
+from lstmlab.settings.config import load_config
+from lstmlab.settings.seeds import parse_seeds
 
 runner = CliRunner()
 
@@ -128,11 +128,11 @@ def test_seeds_on_two_cpu_devices_equal_seed_alone():
     script = textwrap.dedent(
         """
         import json, jax, numpy as np
-        from lstmlab.runtime import use_cpu_cores
+        from lstmlab.engine.runtime import use_cpu_cores
         use_cpu_cores(2)
-        from lstmlab.data import make_dataset
-        from lstmlab.config import load_config
-        from lstmlab.training import train
+        from lstmlab.engine.data import make_dataset
+        from lstmlab.settings.config import load_config
+        from lstmlab.engine.training import train
         config = load_config("timesteps", epochs=4, units=8)
         patterns = make_dataset(config).train
         alone = train(config, patterns, seeds=[3])

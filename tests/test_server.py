@@ -12,14 +12,15 @@ import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from lstmlab import server_runs, server_settings
-from lstmlab.catalogue import experiment_list
-from lstmlab.cli import app as cli
-from lstmlab.config import load_config
-from lstmlab.server import create_app
-from lstmlab.server_guard import MAX_BODY_BYTES, Refused
-from lstmlab.server_runs import Runs
-from lstmlab.training import EpochMetrics
+from lstmlab.cli.app import app as cli
+from lstmlab.engine.training import EpochMetrics
+from lstmlab.results.catalogue import experiment_list
+from lstmlab.server import runs as server_runs
+from lstmlab.server import settings as server_settings
+from lstmlab.server.app import create_app
+from lstmlab.server.guard import MAX_BODY_BYTES, Refused
+from lstmlab.server.runs import Runs
+from lstmlab.settings.config import load_config
 from tests.playground_server import served
 
 URL = "http://127.0.0.1:8000"

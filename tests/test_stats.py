@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lstmlab.render_text import bar, histogram_lines, pattern_lines, summary_line
-from lstmlab.stats import histogram, pattern_hits, summarize
+from lstmlab.render.text import bar, histogram_lines, pattern_lines, summary_line
+from lstmlab.results.stats import histogram, pattern_hits, summarize
 from tests.readmes import READMES, many_seeds_section
 
 # 23 patterns (the timesteps experiment): accuracies are k/23.
@@ -108,7 +108,7 @@ def test_summarize_rejects_nothing():
 @pytest.mark.parametrize("readme", READMES)
 def test_readme_many_seeds_output_is_what_the_code_prints(readme):
     """Each README shows `run timesteps --seeds 100`: 91 seeds at 23/23, 9 at 22/23 (VWX -> Y)."""
-    from lstmlab.render_text import COLUMNS
+    from lstmlab.render.text import COLUMNS
 
     section = many_seeds_section(readme)
     block = ("Accuracy" + section.split("```\nAccuracy", 1)[1].split("```", 1)[0]).splitlines()

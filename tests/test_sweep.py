@@ -1,4 +1,4 @@
-"""A sweep's folder (lstmlab.sweep) and the local engine: every finished job kept at once,
+"""A sweep's folder (lstmlab.sweeps.sweep) and the local engine: every finished job kept at once,
 `--resume` running only what is missing and refusing other settings, an interrupted sweep
 finished with the same report as an undisturbed one. Ray's engine: tests/test_engine_ray.py."""
 
@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab import sweep
-from lstmlab.cli import app
-from lstmlab.comparison import JobResult, parse_cells, plan_jobs
+from lstmlab.cli.app import app
 from lstmlab.errors import ConfigError
+from lstmlab.results.comparison import JobResult, parse_cells, plan_jobs
+from lstmlab.sweeps import compare_jobs, sweep
 
 SMALL = ["long-lag", "--cells", "lstm,rnn", "--lags", "5", "--seeds", "6", "--group", "2", "--budget", "2000"]
 
@@ -47,55 +47,56 @@ def job_outcomes(folder: Path) -> dict:
 
 def test_job_ids_are_readable_and_unique():
     jobs = plan_jobs("long-lag", parse_cells("lstm,lstm:5,lstm:0.5"), (5, 10), (1, 2, 3), 2)
-    ids = [sweep.job_id(job) for job in jobs]
+    ids = [compare_jobs.job_id(job) for job in jobs]
     assert ids[:2] == ["lstm-lag5-seeds1-2", "lstm-lag5-seeds3"]
     assert "lstm_5-lag10-seeds1-2" in ids and "lstm_0p5-lag10-seeds3" in ids
     assert len(set(ids)) == len(ids) == 12
 
 
 def test_settings_are_resolved_and_the_first_difference_named():
-    settings = sweep.sweep_settings("compare", small_jobs(), range(1, 7), 2, cores=2)
+    settings = compare_jobs.sweep_settings("compare", small_jobs(), range(1, 7), 2, cores=2)
     assert settings["budget"] == 2000 and settings["check_every"] == 100 and settings["units"] == 8
     assert settings["cells"] == ["lstm", "rnn"] and settings["lags"] == [5] and settings["group"] == 2
     assert settings["cores_per_job"] == 2 and settings["seeds"] == [1, 2, 3, 4, 5, 6]
     assert sweep.first_difference(settings, dict(settings)) is None
-    other = sweep.sweep_settings("compare", small_jobs(budget=3000, units=4), range(1, 7), 2, cores=2)
+    other = compare_jobs.sweep_settings("compare", small_jobs(budget=3000, units=4), range(1, 7), 2, cores=2)
     assert sweep.first_difference(settings, other) == "units is 8 there, 4 now"
     nested = sweep.first_difference({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3}})
     assert nested == "a.c is 2 there, 3 now"
-    fewer = sweep.sweep_settings("compare", small_jobs()[:5], range(1, 7), 2, cores=2)
+    fewer = compare_jobs.sweep_settings("compare", small_jobs()[:5], range(1, 7), 2, cores=2)
     assert sweep.first_difference(settings, fewer).startswith("jobs is ")  # the job list itself
 
 
 def test_results_written_at_once_are_read_back_in_plan_order(tmp_path):
     jobs = small_jobs()
-    settings = sweep.sweep_settings("compare", jobs, range(1, 7), 2, cores=2)
-    out, ids = tmp_path / "sweep", [sweep.job_id(job) for job in jobs]
+    settings = compare_jobs.sweep_settings("compare", jobs, range(1, 7), 2, cores=2)
+    out, ids = tmp_path / "sweep", [compare_jobs.job_id(job) for job in jobs]
     assert sweep.begin(out, settings, ids, resume=False) == [0, 1, 2, 3, 4, 5]
     made = {}
     for index in (4, 1):  # finished in any order
         job = jobs[index]
         made[index] = JobResult(job, (100 * index, -1), (100 * index, 2000), 1.5, ((0.5, 0.25), (0.75,)))
-        sweep.save_result(out, sweep.job_document(made[index]))
+        sweep.save_result(out, compare_jobs.job_document(made[index]))
     assert sorted(p.name for p in (out / "jobs").iterdir()) == ["lstm-lag5-seeds3-4.json", "rnn-lag5-seeds3-4.json"]
     assert sweep.begin(out, settings, ids, resume=True) == [0, 2, 3, 5]
     for index in (0, 2, 3, 5):
-        sweep.save_result(out, sweep.job_document(JobResult(jobs[index], (1, 2), (3, 4), 0.0)))
-    results = sweep.load_results(out, jobs)
+        sweep.save_result(out, compare_jobs.job_document(JobResult(jobs[index], (1, 2), (3, 4), 0.0)))
+    results = compare_jobs.load_results(out, jobs)
     assert [r.job for r in results] == jobs
     assert results[1] == made[1] and results[4] == made[4]
-    assert sorted(sweep.sweep_files(out)) == sorted(f"jobs/{sweep.job_id(j)}.json" for j in jobs) + ["sweep.json"]
+    expected = sorted(f"jobs/{compare_jobs.job_id(j)}.json" for j in jobs) + ["sweep.json"]
+    assert sorted(sweep.sweep_files(out)) == expected
 
 
 def test_a_job_file_of_other_settings_is_never_mixed_in(tmp_path):
     jobs, others = small_jobs(), small_jobs(units=4)
     out = tmp_path / "sweep"
-    settings = sweep.sweep_settings("compare", jobs, range(1, 7), 2, cores=2)
-    sweep.begin(out, settings, [sweep.job_id(job) for job in jobs], resume=False)
-    sweep.save_result(out, sweep.job_document(JobResult(others[0], (1, 2), (3, 4), 0.0)))
+    settings = compare_jobs.sweep_settings("compare", jobs, range(1, 7), 2, cores=2)
+    sweep.begin(out, settings, [compare_jobs.job_id(job) for job in jobs], resume=False)
+    sweep.save_result(out, compare_jobs.job_document(JobResult(others[0], (1, 2), (3, 4), 0.0)))
     message = r"lstm-lag5-seeds1-2.json' is not job lstm-lag5-seeds1-2's: its 'config' field differs"
     with pytest.raises(ConfigError, match=message):
-        sweep.load_results(out, jobs[:1])
+        compare_jobs.load_results(out, jobs[:1])
 
 
 def test_a_write_cut_short_leaves_the_old_file_whole(tmp_path, monkeypatch):
@@ -149,7 +150,7 @@ def test_ray_missing_is_one_line_naming_the_extra(tmp_path, monkeypatch):
     assert result.output == "Error: --engine ray needs Ray, which is not installed: pip install 'lstmlab[ray]'\n"
 
 
-CODE = "import sys; from lstmlab.cli import app; sys.argv[0] = 'lstmlab'; app()"
+CODE = "import sys; from lstmlab.cli.app import app; sys.argv[0] = 'lstmlab'; app()"
 
 
 def lstmlab(*args: str, **popen) -> subprocess.Popen:
@@ -223,8 +224,9 @@ def test_reproduce_is_a_sweep_of_one_job_per_experiment_and_resumes(tmp_path):
     """Ctrl-C as the second experiment starts keeps the first's outcome; --resume runs only
     the second; the report is the one the plain in-memory path makes (reproduction_document
     over run_experiments), nothing lost or changed by the trip through the job files."""
-    from lstmlab.report import report_files, reproduce
-    from lstmlab.reproduction import plan, reproduction_document, run_experiments
+    from lstmlab.render.report import report_files
+    from lstmlab.results.reproduction import plan, reproduction_document, run_experiments
+    from lstmlab.sweeps.experiment_jobs import reproduce
 
     configs = plan("naive,timesteps", epochs=2)
     out = tmp_path / "report"

@@ -5,10 +5,10 @@ import jax
 import numpy as np
 import pytest
 
-from lstmlab.config import load_task_config
+from lstmlab.engine.tasks import ORDER_SYMBOLS, REBER_SYMBOLS, Sequences, make_task, sample_many
+from lstmlab.engine.until_solved import losses, right, train_until_solved
 from lstmlab.errors import ConfigError
-from lstmlab.tasks import ORDER_SYMBOLS, REBER_SYMBOLS, Sequences, make_task, sample_many
-from lstmlab.until_solved import losses, right, train_until_solved
+from lstmlab.settings.config import load_task_config
 
 DRAWS = 2000
 
@@ -149,7 +149,7 @@ def test_an_unsolvable_budget_runs_out_and_says_so():
 
 def test_a_seed_sees_the_same_sequences_whichever_cell_trains():
     """The data key is the seed's: cells are compared on the same stream of sequences."""
-    from lstmlab.until_solved import make_programs
+    from lstmlab.engine.until_solved import make_programs
 
     seqs = {}
     for cell in ("lstm", "gru"):

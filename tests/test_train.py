@@ -4,15 +4,15 @@ import numpy as np
 import optax
 import pytest
 
-from lstmlab.cell import zero_state
-from lstmlab.config import load_config
-from lstmlab.data import encode_inputs, make_dataset
-from lstmlab.evaluate import probabilities_many
-from lstmlab.generation import generate, seeded_generations
-from lstmlab.network import forward
-from lstmlab.reading import feed
-from lstmlab.runner import run
-from lstmlab.training import chunk_length, make_train, train
+from lstmlab.engine.cell import zero_state
+from lstmlab.engine.data import encode_inputs, make_dataset
+from lstmlab.engine.evaluate import probabilities_many
+from lstmlab.engine.network import forward
+from lstmlab.engine.runner import run
+from lstmlab.engine.training import chunk_length, make_train, train
+from lstmlab.model.generation import generate, seeded_generations
+from lstmlab.model.reading import feed
+from lstmlab.settings.config import load_config
 
 
 def leaves(tree):

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab import data, folders, runner
-from lstmlab.cli import app
-from lstmlab.persist import load, save
+from lstmlab.cli.app import app
+from lstmlab.engine import data, runner
+from lstmlab.model import folders
+from lstmlab.model.persist import load, save
 from tests.untrained import untrained
 
-LSTMLAB = [sys.executable, "-m", "lstmlab.cli"]
+LSTMLAB = [sys.executable, "-m", "lstmlab.cli.app"]
 
 
 def invoke(*args, env=None):

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
-from lstmlab.cli import app  # noqa: E402
+from lstmlab.cli.app import app  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "keras"
 SECRET = b"LSTMLAB_TRUST_TOKEN=hunter2-do-not-leak;" * 40  # 1600 bytes: more than any weight asks for
@@ -272,7 +272,7 @@ def test_a_model_too_large_to_read_is_refused_before_its_weights(tmp_path):
 
 def test_a_weight_in_too_many_chunks_is_refused_before_it_is_read(tmp_path, monkeypatch):
     """Time is bounded too: a weight of the right shape kept in one chunk per number."""
-    import lstmlab.keras_read as keras_read
+    import lstmlab.model.keras_read as keras_read
 
     monkeypatch.setattr(keras_read, "MAX_CHUNKS", 100)
 
@@ -288,7 +288,7 @@ def test_a_weight_in_too_many_chunks_is_refused_before_it_is_read(tmp_path, monk
 
 @pytest.mark.parametrize("source", ["timesteps.h5", "timesteps.keras"])
 def test_a_config_past_its_limit_is_refused_naming_the_limit(tmp_path, monkeypatch, source):
-    import lstmlab.keras_read as keras_read
+    import lstmlab.model.keras_read as keras_read
 
     monkeypatch.setattr(keras_read, "MAX_CONFIG_BYTES", 1024)  # the fixture's config is 3438 bytes
     line = refused(DATA / source, tmp_path / "out")
@@ -365,7 +365,7 @@ def test_a_hostile_zip_is_refused_in_one_line(tmp_path, hazard):
 
 
 def test_a_member_past_its_limit_is_refused_naming_the_limit(tmp_path, monkeypatch):
-    import lstmlab.keras_read as keras_read
+    import lstmlab.model.keras_read as keras_read
 
     monkeypatch.setattr(keras_read, "MAX_MEMBER_BYTES", 1 << 16)  # the weights are 83024 bytes
     source = write_zip(tmp_path / "big.keras", zip_members(DATA / "timesteps.keras").items(), zipfile.ZIP_DEFLATED)

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab import programs
-from lstmlab.cli import app
-from lstmlab.config import load_config
-from lstmlab.data import make_dataset
-from lstmlab.training import train
+import lstmlab
+from lstmlab.cli.app import app
+from lstmlab.engine import programs
+from lstmlab.engine.data import make_dataset
+from lstmlab.engine.training import train
+from lstmlab.settings.config import load_config
 
 # --- item 9: the kept programs carry a checksum ------------------------------------------------
 
@@ -128,7 +129,7 @@ def test_the_source_digest_covers_every_module_in_every_folder(tmp_path):
     (package / "engine" / "loop.py").rename(package / "loop.py")
     moved = programs.digest_of(package)
     assert len({before, edited, moved}) == 3
-    assert programs.source_digest() == programs.digest_of(Path(programs.__file__).parent)
+    assert programs.source_digest() == programs.digest_of(Path(lstmlab.__file__).parent)  # every subpackage
 
 
 # --- items 10 and 12: zero or empty is refused, every number has a cap ---------------------------
@@ -239,10 +240,10 @@ def test_just_above_the_cap_is_one_line_before_any_work(args, line, tmp_path, mo
 
 
 def test_at_the_cap_is_allowed():
-    from lstmlab import config
-    from lstmlab.comparison import parse_cells, parse_lags
-    from lstmlab.experiments import EXPERIMENTS, get_experiment
-    from lstmlab.reproduction import scaled_config
+    from lstmlab.results.comparison import parse_cells, parse_lags
+    from lstmlab.results.reproduction import scaled_config
+    from lstmlab.settings import config
+    from lstmlab.settings.experiments import EXPERIMENTS, get_experiment
 
     assert load_config("naive", epochs=config.MAX_EPOCHS).epochs == 100_000
     assert load_config("naive", batch_size=config.MAX_BATCH_SIZE, learning_rate=100.0).learning_rate == 100.0
@@ -262,7 +263,7 @@ def test_at_the_cap_is_allowed():
 
 
 def test_a_saved_config_past_a_cap_is_refused_by_name(tmp_path):
-    from lstmlab.persist import save
+    from lstmlab.model.persist import save
     from tests.untrained import untrained
 
     save(tmp_path / "m", untrained("timesteps", units=3))

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from lstmlab import server_runs, server_settings
-from lstmlab.config import load_config
-from lstmlab.server import create_app
-from lstmlab.server_runs import Runs
+from lstmlab.server import runs as server_runs
+from lstmlab.server import settings as server_settings
+from lstmlab.server.app import create_app
+from lstmlab.server.runs import Runs
+from lstmlab.settings.config import load_config
 from tests.playground_server import served
 
 URL = "http://127.0.0.1:8000"
@@ -171,7 +172,7 @@ def test_the_servers_memory_stays_bounded_over_many_trainings(tmp_path):
     import httpx2 as httpx
 
     env = {**os.environ, "LSTMLAB_LANG": "en"}
-    command = [sys.executable, "-c", "from lstmlab.cli import app; app()", "serve", "--port", "0"]
+    command = [sys.executable, "-c", "from lstmlab.cli.app import app; app()", "serve", "--port", "0"]
     server = subprocess.Popen([*command, "--models", str(tmp_path)], stdout=subprocess.PIPE, env=env, text=True)
     try:
         url = re.search(r"http://\S+/", server.stdout.readline())[0].rstrip("/")

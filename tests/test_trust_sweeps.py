@@ -18,16 +18,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lstmlab import run_sweep, sweep
-from lstmlab.cli import app
-from lstmlab.config import load_task_config
+from lstmlab.cli.app import app
 from lstmlab.errors import ConfigError
+from lstmlab.settings.config import load_task_config
+from lstmlab.sweeps import compare_jobs, seed_jobs, sweep
 
 TASK_RUN = ["run", "long-lag", "--lag", "4", "--budget", "400", "--seeds", "2"]
 EXPERIMENT_RUN = ["run", "timesteps", "--epochs", "2", "--seeds", "2"]
 COMPARE = ["compare", "long-lag", "--cells", "rnn", "--lags", "3", "--seeds", "2", "--budget", "200"]
 REPRODUCE = ["reproduce", "--seeds", "2", "--epochs", "1", "--experiments", "naive"]
-CODE = "import sys; from lstmlab.cli import app; sys.argv[0] = 'lstmlab'; app()"
+CODE = "import sys; from lstmlab.cli.app import app; sys.argv[0] = 'lstmlab'; app()"
 
 
 def in_use(out: Path, pid: int) -> str:
@@ -154,7 +154,7 @@ def test_library_sweeps_claim_the_folder_too(tmp_path):
     held = Held(out)
     try:
         with pytest.raises(ConfigError, match=r"is in use by another lstmlab sweep \(pid \d+\)"):
-            run_sweep.run_sweep(load_task_config("long-lag", lag=4, budget=400), [1, 2], out)
+            seed_jobs.run_sweep(load_task_config("long-lag", lag=4, budget=400), [1, 2], out)
     finally:
         held.release()
     assert listing(out) == ["sweep.lock"]
@@ -162,15 +162,15 @@ def test_library_sweeps_claim_the_folder_too(tmp_path):
 
 def test_sweep_json_is_created_exclusively(tmp_path):
     """Recording a new sweep never overwrites one there (a second start that got past the checks)."""
-    from lstmlab.comparison import parse_cells, plan_jobs
+    from lstmlab.results.comparison import parse_cells, plan_jobs
 
     jobs = plan_jobs("long-lag", parse_cells("rnn"), (3,), (1, 2), None, budget=200)
-    settings = sweep.sweep_settings("compare", jobs, (1, 2), None, cores=1)
-    ids = [sweep.job_id(job) for job in jobs]
+    settings = compare_jobs.sweep_settings("compare", jobs, (1, 2), None, cores=1)
+    ids = [compare_jobs.job_id(job) for job in jobs]
     out = tmp_path / "out"
     sweep.begin(out, settings, ids, resume=False)
     recorded = (out / "sweep.json").read_bytes()
-    other = sweep.sweep_settings("compare", jobs, (1, 2), None, cores=2)
+    other = compare_jobs.sweep_settings("compare", jobs, (1, 2), None, cores=2)
     with pytest.raises(ConfigError, match="it holds a sweep already"):
         sweep.begin(out, other, ids, resume=False)
     assert (out / "sweep.json").read_bytes() == recorded
@@ -345,5 +345,5 @@ def test_the_library_checks_out_before_any_training(tmp_path, monkeypatch):
     trained = []
     config = load_task_config("long-lag", lag=4, budget=400)
     with pytest.raises(ConfigError, match=r"^--out '\.': it is the current folder or a folder above it"):
-        run_sweep.run_sweep(config, [1, 2], Path("."), on_start=trained.append)
+        seed_jobs.run_sweep(config, [1, 2], Path("."), on_start=trained.append)
     assert trained == [] and list(tmp_path.iterdir()) == []

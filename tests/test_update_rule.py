@@ -24,9 +24,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lstmlab.config import Config
-from lstmlab.data import encode_inputs, encode_text, windows
-from lstmlab.training import make_optimizer, make_train
+from lstmlab.engine.data import encode_inputs, encode_text, windows
+from lstmlab.engine.training import make_optimizer, make_train
+from lstmlab.settings.config import Config
 from tests.reference import (
     KERAS_EPSILON,
     adam_init,

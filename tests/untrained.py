@@ -4,9 +4,9 @@ be tested without paying for training."""
 import jax
 import numpy as np
 
-from lstmlab.config import load_config
-from lstmlab.model import Model
-from lstmlab.network import init_model
+from lstmlab.engine.network import init_model
+from lstmlab.model.trained import Model
+from lstmlab.settings.config import load_config
 
 CYRILLIC = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
 

@@ -1,0 +1,1 @@
+"""The command line: the commands (Typer), their help and error lines."""

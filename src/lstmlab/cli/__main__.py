@@ -1,0 +1,5 @@
+"""python -m lstmlab.cli: the command line, as the `lstmlab` command."""
+
+from lstmlab.cli.app import app
+
+app()

@@ -1,0 +1,1 @@
+"""The computation: data, cells, networks, compiled training and evaluation (JAX)."""

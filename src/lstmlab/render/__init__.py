@@ -1,0 +1,1 @@
+"""Documents shown: terminal text, figures, report pages, notebook HTML."""

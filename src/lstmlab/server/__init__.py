@@ -1,0 +1,1 @@
+"""The playground: a Starlette app, its guard, trainings, saved models and page."""

@@ -1,0 +1,1 @@
+"""What is asked for: the tutorial's experiments, the paper's tasks, checked settings, seeds."""

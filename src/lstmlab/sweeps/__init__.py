@@ -1,0 +1,1 @@
+"""Sweeps: a folder of jobs, run by the local or the Ray engine, resumable."""
