@@ -37,7 +37,7 @@ def request(conn, method: str, path: str, body: dict | None = None) -> tuple[int
 
 def start_server(models: str) -> tuple[subprocess.Popen, int]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "lstmlab.cli.app", "serve", "--port", "0", "--models", models],
+        [sys.executable, "-m", "lstmlab.cli", "serve", "--port", "0", "--models", models],
         stdout=subprocess.PIPE,
         text=True,
     )

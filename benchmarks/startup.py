@@ -26,7 +26,7 @@ YARDSTICK = "import jax, optax"
 
 def lstmlab_command(*args: str) -> list[str]:
     script = shutil.which("lstmlab", path=os.path.dirname(sys.executable)) or shutil.which("lstmlab")
-    return [script, *args] if script else [sys.executable, "-m", "lstmlab.cli.app", *args]
+    return [script, *args] if script else [sys.executable, "-m", "lstmlab.cli", *args]
 
 
 COMMANDS = {

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from lstmlab.engine.cell import (
     CELLS,
     GATES,
-    LSTMState,
+    CellState,
     hard_sigmoid,
     init_cell,
     init_lstm,
@@ -68,7 +68,7 @@ def test_lstm_1997_carries_its_cell_unchanged_when_the_input_gate_is_shut():
     params = random_params(3, cell="lstm-1997")
     params["lstm-1997"]["bias"] = params["lstm-1997"]["bias"].at[:8].set(-1e4)  # i = 0
     c0 = jnp.asarray(np.random.default_rng(0).normal(size=(2, 8)), jnp.float32)
-    start = LSTMState(h=jnp.zeros((2, 8)), c=c0)
+    start = CellState(h=jnp.zeros((2, 8)), c=c0)
     final, _ = run_cell(params["lstm-1997"], jnp.ones((2, 50, 3)), jnp.ones((2, 50), bool), start, cell="lstm-1997")
     np.testing.assert_array_equal(final.c, c0)
 
@@ -170,7 +170,7 @@ def test_hard_sigmoid_is_kerass_piecewise_line():
 
 def test_one_step_recombines_from_its_gates():
     params = random_params(5)["lstm"]
-    state = LSTMState(h=jnp.full((2, 8), 0.3), c=jnp.full((2, 8), -0.4))
+    state = CellState(h=jnp.full((2, 8), 0.3), c=jnp.full((2, 8), -0.4))
     new, gates = lstm_step(params, state, jnp.ones((2, 3)))
     np.testing.assert_allclose(new.c, gates["f"] * state.c + gates["i"] * gates["g"], atol=1e-7)
     np.testing.assert_allclose(new.h, gates["o"] * jnp.tanh(new.c), atol=1e-7)

@@ -1,16 +1,15 @@
 import json
 import re
+import shlex
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from lstmlab import __version__
 from lstmlab.cli.app import app
+from tests.cli import invoke
 from tests.readmes import READMES, output_block, text
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, list(args))
 
 
 def test_version_and_help():
@@ -21,11 +20,28 @@ def test_version_and_help():
         assert result.exit_code == 0 and "Usage" in result.output and "run" in result.output
 
 
-@pytest.mark.parametrize("command", ["run", "list"])
-def test_every_command_has_a_summary_and_examples(command):
-    result = invoke(command, "-h")
-    assert result.exit_code == 0
-    assert "Examples:" in result.output and f"lstmlab {command}" in result.output
+COMMANDS = typer.main.get_command(app).commands  # what the app has, not a list kept by hand
+
+
+def test_the_app_has_its_eleven_commands():
+    assert sorted(COMMANDS) == sorted(
+        ["list", "run", "reproduce", "compare", "gradients", "predict", "generate", "inspect", "serve"]
+        + ["import-keras", "export-keras"]
+    )
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_a_summary_and_examples_it_accepts(name):
+    """Its help opens with a one-line summary and shows examples; each example is this command,
+    and its options parse (click reads it as the command line would, but runs nothing)."""
+    result = invoke(name, "-h")
+    assert result.exit_code == 0 and "Examples:" in result.output
+    summary, _, rest = COMMANDS[name].help.partition("\n")
+    assert summary.endswith(".") and summary in " ".join(result.output.split())
+    examples = [line.strip() for line in rest.split("Examples:")[1].splitlines() if line.strip()]
+    assert examples and all(example.startswith(f"lstmlab {name}") for example in examples)
+    for example in examples:
+        COMMANDS[name].make_context(name, shlex.split(example)[2:])  # an unknown option or a bad number raises
 
 
 def test_list_shows_every_experiment_with_the_tutorials_figure():

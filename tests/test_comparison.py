@@ -93,7 +93,7 @@ def test_the_hidden_gradient_matches_backpropagation_by_hand():
     seqs = heldout_set(task, config, 3)
     seqs = jax.tree_util.tree_map(lambda a: a[:1], seqs)
     init, _ = make_programs(config, task, seqs)
-    params = init(jax.random.key(3))[0]
+    params = init(jax.random.key(3)).params
     params["rnn"]["bias"] = params["rnn"]["bias"] + 0.2  # not zero: every term counts
     hidden, inputs = gradient_norms(params, config, task, seqs)
     read = np.asarray(seqs.mask[0])
@@ -110,7 +110,7 @@ def test_the_lstm_1997_carries_the_gradient_that_a_forget_gate_lets_decay():
         task = make_task(config)
         seqs = heldout_set(task, config, 8)
         init, _ = make_programs(config, task, seqs)
-        params = jax.vmap(lambda k: init(k)[0])(jnp.stack([jax.random.key(s) for s in range(4)]))
+        params = jax.vmap(lambda k: init(k).params)(jnp.stack([jax.random.key(s) for s in range(4)]))
         hidden = np.asarray(jax.vmap(lambda p: gradient_norms(p, config, task, seqs)[0])(params))
         return np.median(hidden[:, -40] / hidden[:, -1])
 

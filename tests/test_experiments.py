@@ -48,6 +48,7 @@ def test_overrides_make_a_new_config_and_reject_unknown_names():
         load_config("naive", epoch=10)
 
 
+@pytest.mark.slow  # the tutorial's own figure, over seeds: a faithful run
 def test_stateful_reaches_100_and_spells_the_alphabet_at_most_seeds():
     result = run(load_config("stateful"), seeds=range(1, 6))
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

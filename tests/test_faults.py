@@ -8,23 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
-from lstmlab.cli.app import app
 from lstmlab.model.persist import load
 from lstmlab.results import run as results
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_error_line(result, status: int = 2) -> str:
-    assert result.exit_code == status, result.output
-    assert "Traceback" not in result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    return lines[0]
+from tests.cli import invoke, one_error_line
 
 
 @pytest.mark.parametrize(
@@ -75,7 +62,7 @@ def test_ctrl_c_during_training_is_one_line_status_130_and_nothing_written(tmp_p
 
 def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
     env = os.environ | {"LSTMLAB_CACHE_DIR": os.environ["LSTMLAB_CACHE_DIR"]}
-    script = f"{sys.executable} -m lstmlab.cli.app run naive --epochs 2 | head -1; echo status ${{PIPESTATUS[0]}}"
+    script = f"{sys.executable} -m lstmlab.cli run naive --epochs 2 | head -1; echo status ${{PIPESTATUS[0]}}"
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert done.stdout.splitlines() == ["naive: one letter in, the next letter out", "status 0"]
     assert done.stderr == ""

@@ -15,9 +15,7 @@ import h5py  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
 
-from lstmlab.cli.app import app  # noqa: E402
 from lstmlab.engine.data import Patterns, encode_inputs, encode_text  # noqa: E402
 from lstmlab.errors import ModelFileError  # noqa: E402
 from lstmlab.model.keras_read import import_keras  # noqa: E402
@@ -26,14 +24,11 @@ from lstmlab.model.persist import expected_tensors, load, unflatten  # noqa: E40
 from lstmlab.model.reading import next_probabilities, padded_window, reading_windows  # noqa: E402
 from lstmlab.model.trained import Model  # noqa: E402
 from lstmlab.settings.config import load_config  # noqa: E402
+from tests.cli import invoke
 
 DATA = Path(__file__).parent / "data" / "keras"
 RECORDED = json.loads((DATA / "predictions.json").read_text(encoding="utf-8"))
 TOLERANCE = 1e-5
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def keras_input(config, text: str) -> np.ndarray:
@@ -416,13 +411,6 @@ def test_a_full_disk_during_export_is_one_line_and_leaves_nothing(tmp_path, monk
     assert result.exit_code == 2
     assert result.output == "Error: cannot write 'm.keras': No space left on device; nothing was written\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fixtures", "m"]  # no archive, no temporary file
-
-
-@pytest.mark.parametrize("command", ["import-keras", "export-keras"])
-def test_both_commands_have_a_summary_and_examples(command):
-    result = invoke(command, "-h")
-    assert result.exit_code == 0
-    assert "Examples:" in result.output and f"lstmlab {command}" in result.output
 
 
 def test_a_linear_dense_then_a_softmax_activation_is_the_same_model(tmp_path):

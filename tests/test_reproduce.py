@@ -187,9 +187,9 @@ def test_ctrl_c_while_writing_leaves_the_folder_as_it_was(tmp_path, monkeypatch,
         assert (out / "report.md").read_bytes() == b"# old\n"
 
 
-def test_reproduce_help_has_examples():
+def test_reproduce_help_names_epochs_scale():  # its examples: tests/test_cli.py, as every command's
     result = CliRunner().invoke(app, ["reproduce", "--help"])
-    assert result.exit_code == 0 and "Examples:" in result.stdout and "--epochs-scale" in result.stdout
+    assert result.exit_code == 0 and "--epochs-scale" in result.stdout
 
 
 def test_paths_in_report_are_relative(report):

@@ -145,6 +145,7 @@ def test_short_last_batch_is_weighted_like_keras():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow  # the tutorial's own figure, over seeds: a faithful run
 def test_timesteps_reaches_100_percent_at_most_seeds():
     """The issue's bar: at least 16 of the seeds 1-20 at the tutorial's settings."""
     result = run(load_config("timesteps"), seeds=range(1, 21))
@@ -185,6 +186,7 @@ def test_stateful_reaches_the_tutorials_results(stateful_result):
     assert generate(params, config, "K", 5, warmup="ABCDEFGHIJ").steps == k_warm.steps
 
 
+@pytest.mark.slow  # the tutorial's own figure, over seeds: a faithful run
 def test_batch_state_and_stateful_reach_100_percent_at_most_seeds():
     for name in ("batch-state", "stateful"):
         accuracies = run(load_config(name), seeds=range(1, 6)).accuracies

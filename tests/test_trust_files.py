@@ -13,27 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from lstmlab.cli.app import app
-from lstmlab.engine import data, runner
+from lstmlab.engine import runner
 from lstmlab.model import folders
 from lstmlab.model.persist import load, save
+from lstmlab.settings import request
+from tests.cli import invoke, one_error_line
 from tests.untrained import untrained
 
-LSTMLAB = [sys.executable, "-m", "lstmlab.cli.app"]
-
-
-def invoke(*args, env=None):
-    return CliRunner().invoke(app, [str(a) for a in args], env=env)
-
-
-def one_error_line(result, status: int = 2) -> str:
-    assert result.exit_code == status, result.output
-    assert "Traceback" not in result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    return lines[0]
+LSTMLAB = [sys.executable, "-m", "lstmlab.cli"]
 
 
 @pytest.fixture
@@ -210,7 +198,7 @@ def test_a_sequence_file_that_is_not_a_regular_file_is_refused(tmp_path, no_trai
 
 
 def test_a_sequence_file_past_the_limit_is_refused_without_reading_it_whole(tmp_path, monkeypatch, no_training):
-    monkeypatch.setattr(data, "MAX_SEQUENCE_BYTES", 1000)
+    monkeypatch.setattr(request, "MAX_SEQUENCE_BYTES", 1000)
     (tmp_path / "t.txt").write_text("AB" * 501)
     line = one_error_line(invoke("run", "naive", "--sequence-file", tmp_path / "t.txt"))
     assert line == (
@@ -218,7 +206,7 @@ def test_a_sequence_file_past_the_limit_is_refused_without_reading_it_whole(tmp_
         "give a shorter text"
     )
     (tmp_path / "t.txt").write_text("AB" * 500)  # at the limit: read
-    assert data.read_sequence(tmp_path / "t.txt") == "AB" * 500
+    assert request.read_sequence(tmp_path / "t.txt") == "AB" * 500
 
 
 def test_a_text_of_20000_distinct_characters_is_refused_before_its_one_hot_array_is_made(tmp_path, no_training):

@@ -20,9 +20,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
 
-from lstmlab.cli.app import app  # noqa: E402
+from tests.cli import invoke
 
 DATA = Path(__file__).parent / "data" / "keras"
 SECRET = b"LSTMLAB_TRUST_TOKEN=hunter2-do-not-leak;" * 40  # 1600 bytes: more than any weight asks for
@@ -30,10 +29,6 @@ SECRET = b"LSTMLAB_TRUST_TOKEN=hunter2-do-not-leak;" * 40  # 1600 bytes: more th
 # the timesteps fixture's weights, as the two formats keep them (the LSTM kernel, (1, 128))
 ARCHIVE_VARS = "layers/lstm/cell/vars"
 LEGACY_CELL = "model_weights/lstm_2/sequential_2/lstm_2/lstm_cell"
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def refused(source: Path, out: Path, *options) -> str:

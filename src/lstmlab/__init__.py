@@ -16,7 +16,8 @@ LAYERS = ("settings", "engine", "model", "results", "render", "sweeps", "server"
 
 _PUBLIC = {
     "lstmlab.settings.config": ("Config", "load_config", "changed_settings"),
-    "lstmlab.engine.data": ("Dataset", "Patterns", "make_dataset", "read_sequence"),
+    "lstmlab.engine.data": ("Dataset", "Patterns", "make_dataset"),
+    "lstmlab.settings.request": ("read_sequence",),
     "lstmlab.errors": ("ConfigError", "DataError", "LstmlabError", "ModelFileError"),
     "lstmlab.settings.experiments": ("EXPERIMENTS",),
     "lstmlab.model.generation": ("Generation", "generate", "seeded_generations"),

@@ -38,7 +38,7 @@ PANEL_NAMES = {
 }
 
 
-class LSTMState(NamedTuple):
+class CellState(NamedTuple):
     """Every cell's state; c stays zero in the cells that have no memory cell (gru, rnn)."""
 
     h: jax.Array  # hidden state, (..., units)
@@ -65,8 +65,8 @@ def recurrent_activation_fn(name: str):
 
 
 def lstm_step(
-    params: dict, state: LSTMState, x: jax.Array, *, recurrent_activation: str = "sigmoid"
-) -> tuple[LSTMState, dict]:
+    params: dict, state: CellState, x: jax.Array, *, recurrent_activation: str = "sigmoid"
+) -> tuple[CellState, dict]:
     """One time step of Keras's LSTM.
 
     params: kernel (features, 4*units), recurrent_kernel (units, 4*units), bias (4*units,)
@@ -79,12 +79,12 @@ def lstm_step(
     i, f, g, o = sigma(z_i), sigma(z_f), jnp.tanh(z_g), sigma(z_o)
     c = f * state.c + i * g
     h = o * jnp.tanh(c)
-    return LSTMState(h=h, c=c), {"i": i, "f": f, "g": g, "o": o}
+    return CellState(h=h, c=c), {"i": i, "f": f, "g": g, "o": o}
 
 
 def lstm1997_step(
-    params: dict, state: LSTMState, x: jax.Array, *, recurrent_activation: str = "sigmoid"
-) -> tuple[LSTMState, dict]:
+    params: dict, state: CellState, x: jax.Array, *, recurrent_activation: str = "sigmoid"
+) -> tuple[CellState, dict]:
     """One time step of the 1997 LSTM: no forget gate, the cell only adds (c = c + i*g)."""
     sigma = recurrent_activation_fn(recurrent_activation)
     z = x @ params["kernel"] + state.h @ params["recurrent_kernel"] + params["bias"]
@@ -92,12 +92,12 @@ def lstm1997_step(
     i, g, o = sigma(z_i), jnp.tanh(z_g), sigma(z_o)
     c = state.c + i * g  # the constant error carousel: dc/dc_prev = 1
     h = o * jnp.tanh(c)
-    return LSTMState(h=h, c=c), {"i": i, "g": g, "o": o}
+    return CellState(h=h, c=c), {"i": i, "g": g, "o": o}
 
 
 def gru_step(
-    params: dict, state: LSTMState, x: jax.Array, *, recurrent_activation: str = "sigmoid"
-) -> tuple[LSTMState, dict]:
+    params: dict, state: CellState, x: jax.Array, *, recurrent_activation: str = "sigmoid"
+) -> tuple[CellState, dict]:
     """One time step of Keras 3's GRU (reset_after=True).
 
     params: kernel (features, 3*units), recurrent_kernel (units, 3*units),
@@ -110,31 +110,31 @@ def gru_step(
     r = sigma(x_r + h_r)
     g = jnp.tanh(x_g + r * h_g)  # reset_after: r scales the recurrent part after its product
     h = z * state.h + (1.0 - z) * g
-    return LSTMState(h=h, c=state.c), {"z": z, "r": r, "g": g}
+    return CellState(h=h, c=state.c), {"z": z, "r": r, "g": g}
 
 
 def rnn_step(
-    params: dict, state: LSTMState, x: jax.Array, *, recurrent_activation: str = "sigmoid"
-) -> tuple[LSTMState, dict]:
+    params: dict, state: CellState, x: jax.Array, *, recurrent_activation: str = "sigmoid"
+) -> tuple[CellState, dict]:
     """One time step of Keras's SimpleRNN: h = tanh(x W + h U + b). (No gates, so no
     recurrent activation.)"""
     h = jnp.tanh(x @ params["kernel"] + state.h @ params["recurrent_kernel"] + params["bias"])
-    return LSTMState(h=h, c=state.c), {}
+    return CellState(h=h, c=state.c), {}
 
 
 STEPS = {"lstm": lstm_step, "lstm-1997": lstm1997_step, "gru": gru_step, "rnn": rnn_step}
 
 
 def cell_step(
-    params: dict, state: LSTMState, x: jax.Array, *, cell: str = "lstm", recurrent_activation: str = "sigmoid"
-) -> tuple[LSTMState, dict]:
+    params: dict, state: CellState, x: jax.Array, *, cell: str = "lstm", recurrent_activation: str = "sigmoid"
+) -> tuple[CellState, dict]:
     """One time step of `cell`: the new state and its gates by name (see GATES)."""
     return STEPS[cell](params, state, x, recurrent_activation=recurrent_activation)
 
 
-def zero_state(batch_shape: tuple[int, ...], units: int) -> LSTMState:
+def zero_state(batch_shape: tuple[int, ...], units: int) -> CellState:
     zeros = jnp.zeros((*batch_shape, units), jnp.float32)
-    return LSTMState(h=zeros, c=zeros)
+    return CellState(h=zeros, c=zeros)
 
 
 # --- Keras's default initialisers -------------------------------------------------------

@@ -5,16 +5,13 @@ and the code that follows it. Inputs are pre-padded (as Keras's pad_sequences do
 batch of runs of different lengths is one rectangular array.
 """
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from lstmlab.errors import DataError
 from lstmlab.i18n import _
 from lstmlab.settings.config import Config
-from lstmlab.user_files import FileTooLarge, NotAFile, read_bounded
 
 PAD = -1  # marks a padded step in `Patterns.inputs`; never a symbol's code
 
@@ -145,67 +142,6 @@ class Dataset:
     train: Patterns
     holdout: Patterns | None  # kept out of training, or None
     sample: np.ndarray  # indices into train: the random patterns the tutorial shows
-
-
-def distinct_symbols(text: str) -> str:
-    """A text's alphabet: its distinct characters in order of first appearance."""
-    return "".join(dict.fromkeys(text))
-
-
-MAX_SEQUENCE_BYTES = 10_000_000  # a sequence file's most: a long novel; training reads it whole
-SEQUENCE_HOLDOUT = 0.1  # a text's last tenth is held out unless the user says otherwise
-
-
-def sequence_settings(text: str) -> dict:
-    """Config overrides for learning `text`: its distinct symbols as the alphabet, one-hot
-    input (an index scaled to 0..1 would make unrelated symbols look alike), and its last
-    part held out to measure what the model learned beyond memorising."""
-    return {"sequence": text, "alphabet": distinct_symbols(text), "encoding": "onehot", "holdout": SEQUENCE_HOLDOUT}
-
-
-def read_sequence(path: str | os.PathLike) -> str:
-    """The UTF-8 text of a sequence file, without one final line ending (an editor's, not the
-    text's). DataError, naming the file, if it is missing, unreadable, not UTF-8, empty, or
-    has fewer than 2 distinct symbols."""
-    path = Path(path)
-    try:
-        raw = read_bounded(path, MAX_SEQUENCE_BYTES)
-    except OSError as e:
-        raise DataError(
-            _("cannot read the sequence file '{path}': {value}").format(path=path, value=e.strerror or e)
-        ) from None
-    except FileTooLarge as e:
-        raise DataError(
-            _("the sequence file '{path}' is larger than {limit} bytes, the most lstmlab reads; give a shorter text")
-            .format(path=path, limit=e.limit)
-        ) from None
-    except NotAFile as e:
-        raise DataError(
-            _("the sequence file '{path}' is {what}, not a regular file; give a text file").format(
-                path=path, what=e.what
-            )
-        ) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise DataError(
-            _("the sequence file '{path}' is not UTF-8 text (byte {start}); save it as UTF-8").format(
-                path=path, start=e.start
-            )
-        ) from None
-    text = text.removesuffix("\n").removesuffix("\r")
-    if not text:
-        raise DataError(
-            _("the sequence file '{path}' is empty; give a text of at least 2 distinct symbols").format(path=path)
-        )
-    if len(distinct_symbols(text)) < 2:
-        raise DataError(
-            _(
-                "the sequence file '{path}' has one distinct symbol ({value!r}); give a text of "
-                "at least 2 distinct symbols"
-            ).format(path=path, value=text[0])
-        )
-    return text
 
 
 def make_dataset(config: Config, sample_size: int = 20) -> Dataset:

@@ -6,7 +6,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from lstmlab.engine.cell import LSTMState, cell_step, glorot_uniform, init_cell, layer_name
+from lstmlab.engine.cell import CellState, cell_step, glorot_uniform, init_cell, layer_name
 from lstmlab.engine.data import input_features
 from lstmlab.settings.config import Config
 
@@ -15,7 +15,7 @@ class Trace(NamedTuple):
     """What the cell did at every time step, each (time, ..., units)."""
 
     gates: dict  # name -> values, the cell's own gates (`cell.GATES`)
-    state: LSTMState
+    state: CellState
 
 
 def init_params(
@@ -58,25 +58,29 @@ def run_cell(
     layer_params: dict,
     x: jax.Array,
     mask: jax.Array,
-    state: LSTMState,
+    state: CellState,
     *,
     cell: str = "lstm",
     recurrent_activation: str = "sigmoid",
-) -> tuple[LSTMState, Trace]:
+    nudges: jax.Array | None = None,
+) -> tuple[CellState, Trace]:
     """Read x (batch, time, features) from `state`; steps where mask (batch, time) is False
-    leave the state untouched, as Keras's masking does.
+    leave the state untouched, as Keras's masking does. `nudges` (batch, time, units), when
+    given, is added to each step's hidden state: zero, it changes nothing, and the gradient
+    with respect to it is the gradient with respect to h_t (results.gradient_flow).
 
     Returns the final state and the per-step trace (time-major).
     """
 
-    def step(carry: LSTMState, inputs):
-        x_t, keep_t = inputs
+    def step(carry: CellState, inputs):
+        x_t, keep_t, nudge_t = inputs
         new, gates = cell_step(layer_params, carry, x_t, cell=cell, recurrent_activation=recurrent_activation)
         keep = keep_t[..., None]
-        new = LSTMState(h=jnp.where(keep, new.h, carry.h), c=jnp.where(keep, new.c, carry.c))
+        h = jnp.where(keep, new.h, carry.h)
+        new = CellState(h=h if nudge_t is None else h + nudge_t, c=jnp.where(keep, new.c, carry.c))
         return new, Trace(gates=gates, state=new)
 
-    time_major = (jnp.swapaxes(x, 0, 1), jnp.swapaxes(mask, 0, 1))
+    time_major = tuple(None if a is None else jnp.swapaxes(a, 0, 1) for a in (x, mask, nudges))
     return jax.lax.scan(step, state, time_major, unroll=x.shape[1] <= UNROLL_UP_TO)
 
 
@@ -89,11 +93,11 @@ def forward(
     params: dict,
     x: jax.Array,
     mask: jax.Array,
-    state: LSTMState,
+    state: CellState,
     *,
     cell: str = "lstm",
     recurrent_activation: str = "sigmoid",
-) -> tuple[jax.Array, LSTMState]:
+) -> tuple[jax.Array, CellState]:
     """Logits (batch, classes) from the last hidden state, and the final state."""
     final, _ = run_cell(recurrent_params(params), x, mask, state, cell=cell, recurrent_activation=recurrent_activation)
     return readout(params, final.h), final

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmlab.engine import programs
-from lstmlab.engine.cell import LSTMState, zero_state
+from lstmlab.engine.cell import CellState, zero_state
 from lstmlab.engine.data import Patterns, encode_inputs, input_features
 from lstmlab.engine.network import cell_options, forward, init_model
 from lstmlab.errors import ConfigError
@@ -41,7 +41,7 @@ class EpochMetrics(NamedTuple):
 class BatchCarry(NamedTuple):
     params: dict
     opt_state: tuple
-    lstm_state: LSTMState  # carried between batches only by a stateful model
+    lstm_state: CellState  # carried between batches only by a stateful model
 
 
 class Batches(NamedTuple):

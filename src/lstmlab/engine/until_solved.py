@@ -11,6 +11,7 @@ its seeds have solved the task.
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -91,31 +92,41 @@ class TaskTraining:
         return self.solved_at >= 0
 
 
+class Learner(NamedTuple):
+    """One seed's training as it goes, carried from update to update (and vmapped over seeds)."""
+
+    params: dict
+    opt_state: object  # Adam's moments, or nothing for SGD
+    data_key: jax.Array  # the raw key its training sequences are drawn from
+    updates: jax.Array  # updates so far: with data_key, which sequences come next
+
+
 def make_programs(config: TaskConfig, task: Task, heldout: Sequences):
     """init(key) -> state and chunk(state) -> (state, wrong share, mean loss), for one seed."""
     optimizer = make_optimizer(config)
     updates = config.check_every // config.batch_size
 
-    def init(key):
+    def init(key) -> Learner:
         init_key, data_key = jax.random.split(key)
         params = init_params(init_key, task.features, config.units, task.outputs, config.cell, config.forget_bias)
-        return params, optimizer.init(params), jax.random.key_data(data_key), jnp.int32(0)
+        return Learner(params, optimizer.init(params), jax.random.key_data(data_key), jnp.int32(0))
 
     def loss_fn(params, seqs):
         return jnp.mean(losses(outputs(params, config, task, seqs), task, seqs))
 
-    def update(carry, _):
-        params, opt_state, data_key, count = carry
-        key = jax.random.fold_in(jax.random.wrap_key_data(data_key), count)
-        loss, grads = jax.value_and_grad(loss_fn)(params, sample_many(task, key, config.batch_size))
-        step, opt_state = optimizer.update(grads, opt_state, params)
-        params = jax.tree_util.tree_map(lambda p, s: p + s, params, step)
-        return (params, opt_state, data_key, count + 1), loss
+    def update(learner: Learner, _) -> tuple[Learner, jax.Array]:
+        key = jax.random.fold_in(jax.random.wrap_key_data(learner.data_key), learner.updates)
+        sequences = sample_many(task, key, config.batch_size)
+        loss, grads = jax.value_and_grad(loss_fn)(learner.params, sequences)
+        step, opt_state = optimizer.update(grads, learner.opt_state, learner.params)
+        params = jax.tree_util.tree_map(lambda p, s: p + s, learner.params, step)
+        return Learner(params, opt_state, learner.data_key, learner.updates + 1), loss
 
-    def chunk(state):
-        state, chunk_losses = jax.lax.scan(update, state, None, length=updates)
-        wrong = 1.0 - jnp.mean(right(outputs(state[0], config, task, heldout), task, heldout).astype(jnp.float32))
-        return state, wrong, jnp.mean(chunk_losses)
+    def chunk(learner: Learner):
+        learner, chunk_losses = jax.lax.scan(update, learner, None, length=updates)
+        answers = right(outputs(learner.params, config, task, heldout), task, heldout)
+        wrong = 1.0 - jnp.mean(answers.astype(jnp.float32))
+        return learner, wrong, jnp.mean(chunk_losses)
 
     return init, chunk
 
@@ -176,7 +187,7 @@ def train_until_solved(
             on_progress(done, solved_at >= 0)
         if not active:
             break
-    final = jax.device_get([s[0] for s in states])
+    final = jax.device_get([s.params for s in states])
     params = jax.tree_util.tree_map(lambda *leaves: np.concatenate(leaves), *final)
     order = np.concatenate([np.asarray(g) for g in groups])  # keep each seed once
     first = np.unique(order, return_index=True)[1]

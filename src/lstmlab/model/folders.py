@@ -316,10 +316,11 @@ def _signals_held() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
-def write_file_atomically(path: Path, data: bytes) -> None:
+def write_file_atomically(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     """One file written whole or not at all: a reader sees the old file or the new one, never
     part of one; a failure (OSError, raised) or a crash leaves at most a hidden temporary file
-    beside it, removed when the failure is ours to see."""
+    beside it, removed when the failure is ours to see. `exclusive`: FileExistsError rather
+    than replace a file that is there (it is linked into place, which fails if one is)."""
     path = Path(path)
     remove_left_behind(path)
     handle, tmp = tempfile.mkstemp(prefix=_left_prefix(path, "writing"), suffix=".tmp", dir=path.parent)
@@ -329,11 +330,24 @@ def write_file_atomically(path: Path, data: bytes) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        if exclusive:
+            _link_new(tmp, path)
+        else:
+            os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)  # gone already once replaced; a second name once linked
     _fsync_quietly(path.parent)  # the new name is in place; flushing the listing is a bonus
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename (a lock must keep others out)
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+        os.replace(tmp, path)
 
 
 # --- flushing ------------------------------------------------------------------------------

@@ -82,6 +82,19 @@ class StatefulDemonstrations(Document):
     explanation: str  # what these answers show, and only that
 
 
+def shows_demonstrations(config, seeds: int) -> bool:
+    """The one rule: a stateful run of one seed shows the tutorial's generations (of many
+    seeds, whose would it show?); a paper task has none."""
+    return isinstance(config, Config) and config.stateful and seeds == 1
+
+
+def demonstrations_of(result) -> "StatefulDemonstrations | None":
+    """A trained run's stateful demonstrations (`result`: a RunResult), when it shows them."""
+    if not shows_demonstrations(result.config, len(result.seeds)):
+        return None
+    return seeded_generations(result.params(), result.config)
+
+
 def seeded_generations(params: dict, config: Config) -> StatefulDemonstrations:
     """The stateful tutorial's two demonstrations, and the fix.
 

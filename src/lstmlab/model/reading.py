@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lstmlab.engine.cell import LSTMState, zero_state
+from lstmlab.engine.cell import CellState, zero_state
 from lstmlab.engine.data import PAD, Patterns, encode_inputs, encode_text
 from lstmlab.engine.network import cell_options, forward
 from lstmlab.errors import DataError
@@ -22,7 +22,7 @@ from lstmlab.settings.config import Config
 
 
 @partial(jax.jit, static_argnames=("cell", "recurrent_activation"))
-def _step(params, x, mask, state: LSTMState, *, cell: str, recurrent_activation: str):
+def _step(params, x, mask, state: CellState, *, cell: str, recurrent_activation: str):
     logits, state = forward(params, x, mask, state, cell=cell, recurrent_activation=recurrent_activation)
     return jax.nn.softmax(logits)[0], state
 
@@ -88,7 +88,7 @@ def allowed_lengths(config: Config) -> str:
     return f"1..{config.seq_length}" if config.data == "runs" else f"exactly {config.seq_length}"
 
 
-def read_window(params: dict, config: Config, codes: np.ndarray, state: LSTMState | None = None):
+def read_window(params: dict, config: Config, codes: np.ndarray, state: CellState | None = None):
     """Probabilities (symbols,) after one window of `codes`, and the state it leaves.
     A model that is not stateful always starts from a zero state."""
     if state is None or not config.stateful:
@@ -98,7 +98,7 @@ def read_window(params: dict, config: Config, codes: np.ndarray, state: LSTMStat
     return np.asarray(p), state
 
 
-def feed(params: dict, config: Config, codes: np.ndarray, state: LSTMState | None = None):
+def feed(params: dict, config: Config, codes: np.ndarray, state: CellState | None = None):
     """Read `codes` as a stateful model does: every window in turn, carrying the state.
 
     Returns the probabilities after each window, (windows, symbols), and the final state.

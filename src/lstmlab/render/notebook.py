@@ -14,7 +14,7 @@ import html as html_text
 
 from lstmlab.engine.runner import RunResult
 from lstmlab.i18n import _, ngettext, translate
-from lstmlab.model.generation import StatefulDemonstrations, seeded_generations
+from lstmlab.model.generation import StatefulDemonstrations, demonstrations_of
 from lstmlab.model.inspection import Inspection, memory, summarise
 from lstmlab.render.figures import accuracy_figure, gradients_figure, overview_figure, sequences_figure, solved_figure
 from lstmlab.render.heatmap import heatmap_png
@@ -185,10 +185,7 @@ def run_html(document: RunDocument) -> str:
 
 def run_result_html(result: RunResult) -> str:
     """A run as `lstmlab run` shows it, the stateful demonstrations included."""
-    demonstrations = None
-    if result.config.stateful and len(result.seeds) == 1:
-        demonstrations = seeded_generations(result.params(), result.config)
-    return run_html(run_document(result, demonstrations, command=()))
+    return run_html(run_document(result, demonstrations_of(result), command=()))
 
 
 # --- inside the cell ----------------------------------------------------------------------------

@@ -1,45 +1,21 @@
-"""The reproduce report: one section model of a `ReproductionDocument`, rendered to Markdown
-and to a self-contained HTML page, with its figures (`lstmlab.sweeps.experiment_jobs.reproduce`
-runs the sweep and writes them).
+"""The reproduce report: what its sections hold (render.page writes them as Markdown and
+HTML), and its figures. `lstmlab.sweeps.experiment_jobs.reproduce` runs the sweep and writes it.
 
-    sections(document)        - the report's content: headings, paragraphs, the table, pictures
-    markdown(...) / html(...) - the same sections in two forms
-    report_files(document)    - every file of the report folder: path -> bytes
+    sections(document)     - the report's content: headings, paragraphs, the table, pictures
+    report_files(document) - every file of the report folder: path -> bytes
 """
 
-import base64
-import html as html_text
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
+from lstmlab.render import page
 from lstmlab.render.figures import accuracy_figure, curves_figure, overview_figure
+from lstmlab.render.page import Picture, Report, Section
 from lstmlab.render.text import COLUMNS, changes_line, percent, settings_line, summary_line, summary_rows
 from lstmlab.results.reproduction import ExperimentOutcome, ReproductionDocument
 
 HARD_PATTERNS_SHOWN = 10
 OVERVIEW = "figures/overview.png"
 TITLE = "lstmlab: the alphabet tutorial over many seeds"
-
-
-# --- the section model ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Picture:
-    path: str  # inside the report folder
-    alt: str
-
-
-@dataclass(frozen=True)
-class Section:
-    heading: str
-    anchor: str = ""
-    paragraphs: list[str] = field(default_factory=list)  # plain text; each renderer escapes it
-    table: list[dict[str, str]] | None = None  # rows of COLUMNS
-    pictures: list[Picture] = field(default_factory=list)
-    list_title: str = ""
-    items: list[str] = field(default_factory=list)
 
 
 def _seed_text(seeds: Sequence[int]) -> str:
@@ -92,79 +68,11 @@ def sections(document: ReproductionDocument) -> list[Section]:
     first = Section(
         heading=TITLE,
         paragraphs=[_intro(document)],
-        table=summary_rows(document),
+        columns=tuple(COLUMNS.values()),
+        rows=[[row[key] for key in COLUMNS] for row in summary_rows(document)],
         pictures=[Picture(OVERVIEW, "every experiment's spread")],
     )
     return [first, *(_experiment_section(e) for e in document.experiments)]
-
-
-def _footer(document: ReproductionDocument) -> tuple[str, str]:
-    v = document.versions
-    return " ".join(document.command), f"lstmlab {v['lstmlab']}, jax {v['jax']}"
-
-
-# --- Markdown -------------------------------------------------------------------------------
-
-
-def markdown(document: ReproductionDocument) -> str:
-    out = []
-    for index, s in enumerate(sections(document)):
-        out += [f"{'#' if index == 0 else '##'} {s.heading}", ""]
-        if index == 0:
-            out += [*s.paragraphs, ""]
-        else:
-            out += [p for paragraph in s.paragraphs for p in (paragraph, "")]
-        if s.table is not None:
-            out.append("| " + " | ".join(COLUMNS.values()) + " |")
-            out.append("|" + "|".join(["---"] + ["---:"] * (len(COLUMNS) - 1)) + "|")
-            out += ["| " + " | ".join(row[key] for key in COLUMNS) + " |" for row in s.table]
-            out.append("")
-        for picture in s.pictures:
-            out += [f"![{picture.alt}]({picture.path})", ""]
-        if s.items:
-            out += [s.list_title, "", *(f"- {item}" for item in s.items), ""]
-    command, versions = _footer(document)
-    out += ["---", "", f"Made by `{command}`; {versions}.", ""]
-    return "\n".join(out)
-
-
-# --- HTML -------------------------------------------------------------------------------------
-
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: 1rem 0; }
-th, td { border-bottom: 1px solid #ccc; padding: 0.3rem 0.7rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-img { max-width: 100%; display: block; margin: 0.5rem 0; }
-code { background: #f3f3f3; padding: 0 0.2rem; }
-"""
-
-
-def html(document: ReproductionDocument, pictures: dict[str, bytes]) -> str:
-    """One self-contained page: every picture is a data: URI, nothing is fetched."""
-    e = html_text.escape
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{e(TITLE)}</title>",
-        f"<style>{STYLE}</style></head><body>",
-    ]
-    for index, s in enumerate(sections(document)):
-        anchor = f' id="{e(s.anchor)}"' if s.anchor else ""
-        out.append(f"<h{1 if index == 0 else 2}{anchor}>{e(s.heading)}</h{1 if index == 0 else 2}>")
-        out.append("<p>" + "<br>\n".join(e(p) for p in s.paragraphs) + "</p>")
-        if s.table is not None:
-            out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in COLUMNS.values()) + "</tr></thead>")
-            out += ["<tr>" + "".join(f"<td>{e(row[key])}</td>" for key in COLUMNS) + "</tr>" for row in s.table]
-            out.append("</table>")
-        for picture in s.pictures:
-            data = base64.b64encode(pictures[picture.path]).decode("ascii")
-            out.append(f'<img alt="{e(picture.alt)}" src="data:image/png;base64,{data}">')
-        if s.items:
-            out.append(f"<p>{e(s.list_title)}</p><ul>" + "".join(f"<li>{e(item)}</li>" for item in s.items) + "</ul>")
-    command, versions = _footer(document)
-    out += [f"<hr><p>Made by <code>{e(command)}</code>; {e(versions)}.</p>", "</body></html>"]
-    return "\n".join(out) + "\n"
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -190,12 +98,11 @@ def figures(document: ReproductionDocument) -> dict[str, bytes]:
     return pictures
 
 
+def report(document: ReproductionDocument) -> Report:
+    v = document.versions
+    return Report(TITLE, sections(document), " ".join(document.command), f"lstmlab {v['lstmlab']}, jax {v['jax']}")
+
+
 def report_files(document: ReproductionDocument) -> dict[str, bytes]:
     """Every file of the report folder: relative path -> bytes."""
-    pictures = figures(document)
-    return {
-        "report.md": markdown(document).encode("utf-8"),
-        "report.html": html(document, pictures).encode("utf-8"),
-        "results.json": (json.dumps(document.to_json(), indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
-    } | pictures
-
+    return page.report_files(report(document), figures(document), document)

@@ -4,7 +4,7 @@ k steps earlier? Median and spread over seeds, for untrained and trained models.
 
 The gradient with respect to h_t is taken as the gradient with respect to a zero added to
 h_t: the total derivative through every later step, which is what backpropagation through
-time carries back. The scan is `network.run_cell`'s, step by step through `cell.cell_step`.
+time carries back. The scan is `network.run_cell`'s own, given zero nudges to take the gradient by.
 """
 
 from collections.abc import Callable, Sequence
@@ -15,8 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmlab.document import Document, significant
-from lstmlab.engine.cell import LSTMState, cell_step, zero_state
-from lstmlab.engine.network import readout, recurrent_params
+from lstmlab.engine.cell import zero_state
+from lstmlab.engine.network import readout, recurrent_params, run_cell
 from lstmlab.engine.tasks import Sequences, heldout_set, make_task
 from lstmlab.engine.until_solved import losses, make_programs, train_until_solved
 from lstmlab.errors import ConfigError
@@ -34,15 +34,7 @@ def gradient_norms(params: dict, config, task, seqs: Sequences) -> tuple[jax.Arr
     layer = recurrent_params(params)
 
     def loss(nudges, x):
-        def step(carry: LSTMState, inputs):
-            x_t, keep_t, nudge_t = inputs
-            new, _ = cell_step(layer, carry, x_t, **how)
-            keep = keep_t[:, None]
-            h = jnp.where(keep, new.h, carry.h) + nudge_t
-            return LSTMState(h=h, c=jnp.where(keep, new.c, carry.c)), None
-
-        inputs = (jnp.swapaxes(x, 0, 1), jnp.swapaxes(seqs.mask, 0, 1), jnp.swapaxes(nudges, 0, 1))
-        final, _ = jax.lax.scan(step, zero_state((batch,), config.units), inputs)
+        final, _ = run_cell(layer, x, seqs.mask, zero_state((batch,), config.units), **how, nudges=nudges)
         return jnp.sum(losses(readout(params, final.h), task, seqs))  # summed: each sequence's own gradient
 
     nudges = jnp.zeros((batch, time, config.units), jnp.float32)
@@ -128,7 +120,7 @@ def measure(
         seqs = jax.tree_util.tree_map(lambda a: a[:SEQUENCES], heldout_set(task, config, SEQUENCES))
         norms = jax.jit(jax.vmap(lambda p, config=config, task=task, seqs=seqs: gradient_norms(p, config, task, seqs)))
         init, _ = make_programs(config, task, seqs)  # each seed's weights as training starts them
-        start = jax.vmap(lambda key, init=init: init(key)[0])(jnp.stack([jax.random.key(int(s)) for s in seeds]))
+        start = jax.vmap(lambda key, init=init: init(key).params)(jnp.stack([jax.random.key(int(s)) for s in seeds]))
         steps = int(np.asarray(seqs.mask).sum(axis=1).min())  # distances every sequence reaches
         hidden, inputs = (np.asarray(a) for a in norms(start))
         curves.append(GradientCurve(choice.label, False, None, band(hidden, steps), band(inputs, steps)))

@@ -24,7 +24,7 @@ from lstmlab.engine.runtime import cache_dir
 from lstmlab.engine.training import EpochMetrics
 from lstmlab.errors import LstmlabError, ModelFileError
 from lstmlab.i18n import _
-from lstmlab.model.generation import StatefulDemonstrations, seeded_generations
+from lstmlab.model.generation import StatefulDemonstrations, demonstrations_of
 from lstmlab.model.persist import save
 from lstmlab.model.trained import models_of
 from lstmlab.results.stats import Distribution, distribution
@@ -234,10 +234,7 @@ def run_experiment(
 
     try:
         result = run(config, seeds=seeds, on_progress=on_progress, on_trained=keep)
-        demonstrations = None
-        if config.stateful and len(result.seeds) == 1:
-            demonstrations = seeded_generations(result.params(), config)
-        return run_document(result, demonstrations, saved[0] if saved else None)
+        return run_document(result, demonstrations_of(result), saved[0] if saved else None)
     except Exception as e:
         if not kept or isinstance(e, LstmlabError):
             raise

@@ -232,15 +232,12 @@ def train(run: Run, on_progress) -> tuple[dict, list[Model]]:
     """What `lstmlab run` does for `run`: train, evaluate, and for a stateful model of one
     seed the tutorial's generations; the document's JSON and every seed's model."""
     from lstmlab.engine.runner import run as run_training
-    from lstmlab.model.generation import seeded_generations
+    from lstmlab.model.generation import demonstrations_of
     from lstmlab.model.trained import models_of
     from lstmlab.results.run import run_document
 
     result = run_training(run.config, run.seeds, on_progress=on_progress, dataset=run.dataset)
-    demonstrations = None
-    if run.config.stateful and len(result.seeds) == 1:
-        demonstrations = seeded_generations(result.params(), run.config)
-    document = run_document(result, demonstrations, command=command_line(run.config, run.seeds))
+    document = run_document(result, demonstrations_of(result), command=command_line(run.config, run.seeds))
     forget_programs(run.config)
     return document.to_json(), models_of(result)
 

@@ -6,13 +6,13 @@ No JAX here: every mistake is found before a training is queued.
 
 import dataclasses
 
-from lstmlab.engine.data import input_features, sequence_settings
+from lstmlab.engine.data import input_features
 from lstmlab.errors import ConfigError
 from lstmlab.i18n import _
 from lstmlab.server.guard import MAX_SEQUENCE, Refused
-from lstmlab.settings.config import Config, changed_settings, load_config
+from lstmlab.settings.config import Config, changed_settings
 from lstmlab.settings.experiments import get_experiment
-from lstmlab.settings.seeds import parse_seeds
+from lstmlab.settings.request import run_request, sequence_settings
 
 MAX_WORK = 5_000_000  # epochs × training samples × seeds: about 15 s of training at batch 1 on 2 cores
 MAX_UNITS = 256  # a playground model; `lstmlab run` takes up to config.MAX_UNITS
@@ -50,7 +50,8 @@ def check_setting(name: str, value, annotation):
 
 
 def run_config(experiment: str, settings: dict, text: str | None, seeds) -> tuple[Config, tuple[int, ...] | None]:
-    """The config and seeds a playground run asks for; every mistake found here, as `lstmlab run` does."""
+    """The config and seeds a playground run asks for: the JSON's kinds and sizes checked here,
+    the settings themselves as `lstmlab run` checks them (settings.request)."""
     get_experiment(experiment)
     types = {f.name: f.type for f in dataclasses.fields(Config)}
     given = {}
@@ -67,14 +68,7 @@ def run_config(experiment: str, settings: dict, text: str | None, seeds) -> tupl
                     name=name, value=len(given[name]), MAX_SEQUENCE=MAX_SEQUENCE
                 ),
             )
-    from_text = {} if text is None else sequence_settings(text)
-    config = load_config(experiment, **from_text | given)
-    seed_list = None
-    if seeds is not None:
-        seed_list = tuple(parse_seeds(str(seeds)))
-        if len(seed_list) == 1:  # one seed named: an ordinary run of that seed
-            config, seed_list = config.replace(seed=seed_list[0]), None
-    return config, seed_list
+    return run_request(experiment, given, text=text, seeds=None if seeds is None else str(seeds))
 
 
 def check_work(config: Config, samples: int, seeds: int) -> int:

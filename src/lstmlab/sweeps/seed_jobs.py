@@ -21,7 +21,7 @@ import numpy as np
 
 from lstmlab.document import Document, plain
 from lstmlab.i18n import _
-from lstmlab.model.generation import StatefulDemonstrations
+from lstmlab.model.generation import StatefulDemonstrations, shows_demonstrations
 from lstmlab.results.run import DETAILED_SEEDS, SeedResult
 from lstmlab.settings.config import Config, TaskConfig
 from lstmlab.sweeps import sequence, sweep
@@ -48,7 +48,7 @@ class SeedGroup:
 def plan(config: Config | TaskConfig, seeds: Sequence[int], group: int | None = None) -> list[SeedGroup]:
     """The seeds in groups of `group` (default: one group of them all), in the seeds' order."""
     size = group or len(seeds)
-    demonstrate = isinstance(config, Config) and config.stateful and len(seeds) == 1
+    demonstrate = shows_demonstrations(config, len(seeds))
     return [
         SeedGroup(config, tuple(seeds[first : first + size]), max(0, min(size, DETAILED_SEEDS - first)), demonstrate)
         for first in range(0, len(seeds), size)

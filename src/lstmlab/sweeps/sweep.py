@@ -27,7 +27,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -318,28 +317,14 @@ def _say(line: str) -> None:
 
 
 def _create(path: Path, document: dict) -> None:
-    """Write a new file whole, refusing if one is there (a sweep started there meanwhile):
-    written beside it, then linked into place, which fails rather than replace a file."""
+    """Write a new file whole, refusing if one is there (a sweep started there meanwhile)."""
     data = (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-    label = f"--out {str(path.parent)!r}:"
-    taken = _("{label} it holds a sweep already; add --resume to finish it, or give another --out")
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.writing-{os.getpid()}-", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise ConfigError(taken.format(label=label)) from None
-        except OSError:  # a file system without hard links: the folder's lock keeps other sweeps out
-            if os.path.lexists(path):
-                raise ConfigError(taken.format(label=label)) from None
-            os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        folders.write_file_atomically(path, data, exclusive=True)
+    except FileExistsError:
+        label = f"--out {str(path.parent)!r}:"
+        taken = _("{label} it holds a sweep already; add --resume to finish it, or give another --out")
+        raise ConfigError(taken.format(label=label)) from None
 
 
 def write_atomically(path: Path, document: dict) -> None:
