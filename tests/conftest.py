@@ -1,6 +1,5 @@
 import fcntl
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -10,9 +9,6 @@ from typer.testing import CliRunner
 from lstmlab.cli.app import app
 from lstmlab.model.persist import save
 from tests.untrained import untrained
-
-# XLA's cache keeps every program it compiled; the test cache outlives a session (below): bound it.
-os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(2**30))
 
 
 @pytest.fixture(scope="session")

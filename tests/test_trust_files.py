@@ -157,10 +157,17 @@ def _catches(pid: int, signum: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc to know the handler is in place")
-@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT], ids=["SIGHUP", "SIGTERM", "SIGINT"])
-def test_sighup_and_sigterm_are_ctrl_c_one_line_and_nothing_written(tmp_path, signum):
-    """Sent while training, where JAX's garbage-collection callback nearly always is when a
-    signal arrives (a KeyboardInterrupt raised there used to be ignored, and training went on)."""
+@pytest.mark.parametrize(
+    "signum, delay",
+    [(signal.SIGHUP, 0.0), (signal.SIGHUP, 0.5), (signal.SIGTERM, 0.2), (signal.SIGTERM, 0.5)]
+    + [(signal.SIGINT, 0.5), (signal.SIGINT, 1.5)],
+    ids=lambda value: value.name if isinstance(value, signal.Signals) else f"{value}s",
+)
+def test_sighup_and_sigterm_are_ctrl_c_one_line_and_nothing_written(tmp_path, signum, delay):
+    """Sent as the command starts, while JAX imports (an interrupt cutting jaxlib's set-up
+    short crashed the process, or left Python to end itself by SIGINT), and while training,
+    where JAX's garbage-collection callback nearly always is when a signal arrives (a
+    KeyboardInterrupt raised there used to be ignored, and training went on)."""
     target = tmp_path / "m"
     child = subprocess.Popen(
         [*LSTMLAB, "run", "timesteps", "--epochs", "100000", "--seeds", "4", "--save", target],
@@ -171,7 +178,7 @@ def test_sighup_and_sigterm_are_ctrl_c_one_line_and_nothing_written(tmp_path, si
     deadline = time.monotonic() + 120
     while not _catches(child.pid, signal.SIGHUP) and time.monotonic() < deadline:  # lstmlab's handlers are set
         time.sleep(0.05)
-    time.sleep(0.5)  # into the work
+    time.sleep(delay)  # into the start-up, the import of JAX, the work
     child.send_signal(signum)
     _, stderr = child.communicate(timeout=120)
     assert child.returncode == 128 + signum, stderr  # 130 for Ctrl-C

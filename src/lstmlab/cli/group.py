@@ -32,12 +32,13 @@ class OneLineErrors(typer.core.TyperGroup):
             raise ReaderGone() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        # SIGTERM and SIGHUP as Ctrl-C: the cleanups that remove half-written folders run for all.
-        previous = _on_signals(_terminated)
-        previous_hook, sys.unraisablehook = sys.unraisablehook, _interrupt_again
-        _usable_streams()
-        localize(self)  # the help, in the language of this call
-        try:
+        previous, previous_hook = None, sys.unraisablehook
+        try:  # from the moment the handlers are set, an interrupt is this try's
+            # SIGTERM and SIGHUP as Ctrl-C: the cleanups that remove half-written folders run for all.
+            previous = _on_signals(_terminated)
+            sys.unraisablehook = _interrupt_again
+            _usable_streams()
+            localize(self)  # the help, in the language of this call
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.TyperException as e:  # click's usage errors: unknown option, not a number, ...
             line = in_our_words(" ".join(e.format_message().split()))
@@ -47,8 +48,11 @@ class OneLineErrors(typer.core.TyperGroup):
             err.print(_("Error: {message}").format(message=e), markup=False)
             sys.exit(2)
         except (_Interrupted, KeyboardInterrupt, typer.Abort):
+            _disarm_timer()  # a KeyboardInterrupt still due must not strike while the process exits
             err.print(_("Interrupted."), markup=False)
-            sys.exit(128 + _signal_received[-1] if _signal_received else 130)
+            # At once: an interrupt that cut an import short (numpy's, JAX's) can leave Python
+            # set to end itself by SIGINT at its teardown, whatever the status asked for.
+            _finish(128 + _signal_received[-1] if _signal_received else 130, teardown=False)
         except ReaderGone:
             _quiet_stdout()
             sys.exit(0)
@@ -68,8 +72,8 @@ class OneLineErrors(typer.core.TyperGroup):
         _finish(code if isinstance(code, int) else 0)
 
 
-# The terminating signals treated as Ctrl-C; the exit status is 128 + the signal's number.
-SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# Ctrl-C and the terminating signals, one way; the exit status is 128 + the signal's number.
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 _signal_received: list[int] = []
@@ -77,7 +81,7 @@ _signal_received: list[int] = []
 
 def _terminated(signum, frame):
     _signal_received.append(signum)
-    raise KeyboardInterrupt
+    _raise_keyboard_interrupt(signum, frame)
 
 
 def _interrupt_again(unraisable) -> None:
@@ -86,17 +90,34 @@ def _interrupt_again(unraisable) -> None:
     printed as "Exception ignored" and the work would go on: raise it again in the main
     thread, at the next line of ordinary code."""
     if issubclass(unraisable.exc_type, KeyboardInterrupt):
-        try:  # a moment later, from a timer: raising here would be ignored again
-            signal.signal(signal.SIGALRM, _raise_keyboard_interrupt)
-            signal.setitimer(signal.ITIMER_REAL, 0.02)
-        except ValueError:  # not the main thread
-            pass
+        _interrupt_soon()  # raising here would be ignored again
     else:
         sys.__unraisablehook__(unraisable)
 
 
+def _interrupt_soon() -> None:
+    try:
+        signal.signal(signal.SIGALRM, _raise_keyboard_interrupt)
+        signal.setitimer(signal.ITIMER_REAL, 0.02)
+    except ValueError:  # not the main thread
+        pass
+
+
 def _raise_keyboard_interrupt(signum, frame):
+    """KeyboardInterrupt now, or a moment later when a module is being imported: an exception
+    in the middle of a C extension's set-up (jaxlib's) can crash the process."""
+    if any(getattr(getattr(m, "__spec__", None), "_initializing", False) for m in list(sys.modules.values())):
+        _interrupt_soon()
+        return
     raise KeyboardInterrupt
+
+
+def _disarm_timer() -> None:
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    except ValueError:  # not the main thread: no timer was set
+        pass
 
 
 def _on_signals(handler):
@@ -125,12 +146,13 @@ def _usable_streams() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
-def _finish(code: int) -> None:
-    """Exit with `code`. From a terminal or a pipe, skip the interpreter's teardown: with JAX
-    loaded it takes about 0.2 s and has nothing left to do (every file lstmlab writes is
-    closed and flushed by then). Under a test runner, whose stdout is not the process's,
-    exit normally."""
-    if "jax" in sys.modules and sys.stdout is sys.__stdout__ and sys.stderr is sys.__stderr__:
+def _finish(code: int, teardown: bool | None = None) -> None:
+    """Exit with `code`. From a terminal or a pipe, skip the interpreter's teardown (always
+    when `teardown` is False): with JAX loaded it takes about 0.2 s and has nothing left to do
+    (every file lstmlab writes is closed and flushed by then). Under a test runner, whose
+    stdout is not the process's, exit normally."""
+    skip = "jax" in sys.modules if teardown is None else not teardown
+    if skip and sys.stdout is sys.__stdout__ and sys.stderr is sys.__stderr__:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -46,14 +46,15 @@ def in_worker(work: Callable[[object], dict], job, job_id: str, cores: int) -> d
 
 
 @contextlib.contextmanager
-def connected(address: str | None, cores: int) -> Iterator[None]:
+def connected(address: str | None, cores: int) -> Iterator[bool]:
     """Ray for the length of a sweep: the instance this process already has, the cluster at
     `address` ('auto': the one this machine belongs to), or a local one started here (with
-    `cores` CPUs at least) and shut down after, on errors and Ctrl-C too."""
+    `cores` CPUs at least) and shut down after, on errors and Ctrl-C too. Yields whether this
+    sweep leaves Ray at its end (False: the instance was there before, and stays)."""
     import ray
 
-    if ray.is_initialized():
-        yield
+    if ray.is_initialized():  # not ours to shut down: the caller's Ray runs on
+        yield False
         return
     quiet = {"logging_level": logging.WARNING, "log_to_driver": False}
     try:
@@ -71,7 +72,7 @@ def connected(address: str | None, cores: int) -> Iterator[None]:
             )
         ) from None
     try:
-        yield
+        yield True
     finally:
         ray.shutdown()
 
@@ -90,7 +91,7 @@ def run_on_ray(
     On an error or Ctrl-C the jobs still running end with Ray; those done are already handed over."""
     import ray
 
-    with connected(address, cores):
+    with connected(address, cores) as leaves:
         nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
         largest = max((r.get("CPU", 0) for r in nodes), default=0)
         if largest < cores:
@@ -103,23 +104,37 @@ def run_on_ray(
         gpus = 1 if any(r.get("GPU", 0) >= 1 for r in nodes) else 0
         task = ray.remote(in_worker).options(num_cpus=cores, num_gpus=gpus, max_retries=max_retries)
         pending = {task.remote(work, job, name, cores): index for index, (job, name) in enumerate(jobs)}
-        # No ray.cancel on Ctrl-C or an error: a cancel racing a task's reply aborts the driver
-        # inside Ray (ray-project/ray#54798, "Tried to complete task that was not pending").
-        # Leaving `connected` shuts Ray down or disconnects this driver, and Ray ends the jobs
-        # a driver leaves behind.
-        while pending:
-            done, _pending = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                index = pending.pop(ref)
-                try:
-                    document = ray.get(ref)
-                except ray.exceptions.WorkerCrashedError:
-                    lost = ngettext(
-                        "job {job} lost its worker {n} time; the jobs finished so far are kept: "
-                        "run the same command with --resume to go on",
-                        "job {job} lost its worker {n} times; the jobs finished so far are kept: "
-                        "run the same command with --resume to go on",
-                        max_retries + 1,
-                    )
-                    raise LstmlabError(lost.format(job=jobs[index][1], n=max_retries + 1)) from None
-                on_done(index, document)
+        try:
+            _run_pending(pending, jobs, on_done, max_retries)
+        finally:
+            # On Ctrl-C or an error, the jobs still running: leaving `connected` shuts Ray down
+            # or disconnects this driver, and Ray ends a departing driver's jobs. No ray.cancel
+            # then: one racing a task's reply aborts the driver inside Ray (ray-project/ray#54798,
+            # "Tried to complete task that was not pending"). Only in a Ray that stays are they
+            # cancelled, or they would run on.
+            if not leaves:
+                for ref in pending:
+                    with contextlib.suppress(Exception):
+                        ray.cancel(ref, force=True)
+
+
+def _run_pending(pending: dict, jobs, on_done, max_retries: int) -> None:
+    """Hand each finished job's document over as it comes, until none is pending."""
+    import ray
+
+    while pending:
+        done, _pending = ray.wait(list(pending), num_returns=1)
+        for ref in done:
+            index = pending.pop(ref)
+            try:
+                document = ray.get(ref)
+            except ray.exceptions.WorkerCrashedError:
+                lost = ngettext(
+                    "job {job} lost its worker {n} time; the jobs finished so far are kept: "
+                    "run the same command with --resume to go on",
+                    "job {job} lost its worker {n} times; the jobs finished so far are kept: "
+                    "run the same command with --resume to go on",
+                    max_retries + 1,
+                )
+                raise LstmlabError(lost.format(job=jobs[index][1], n=max_retries + 1)) from None
+            on_done(index, document)
