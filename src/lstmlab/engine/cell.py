@@ -22,19 +22,21 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from lstmlab.i18n import N_
+
 CELLS = ("lstm", "lstm-1997", "gru", "rnn")
 GATES = {"lstm": ("i", "f", "g", "o"), "lstm-1997": ("i", "g", "o"), "gru": ("z", "r", "g"), "rnn": ()}
 STATES = {"lstm": ("c", "h"), "lstm-1997": ("c", "h"), "gru": ("h",), "rnn": ("h",)}
 PACKED = {"lstm": 4, "lstm-1997": 3, "gru": 3, "rnn": 1}  # blocks of `units` columns in the kernels
-PANEL_NAMES = {
-    "i": "input gate i",
-    "f": "forget gate f",
-    "g": "candidate g",
-    "o": "output gate o",
-    "z": "update gate z",
-    "r": "reset gate r",
-    "c": "cell state c",
-    "h": "hidden state h",
+PANEL_NAMES = {  # marked for the catalog; a picture shows them translated (`_`)
+    "i": N_("input gate i"),
+    "f": N_("forget gate f"),
+    "g": N_("candidate g"),
+    "o": N_("output gate o"),
+    "z": N_("update gate z"),
+    "r": N_("reset gate r"),
+    "c": N_("cell state c"),
+    "h": N_("hidden state h"),
 }
 
 

@@ -3,6 +3,7 @@ writes them as Markdown and HTML), with its two figures. `lstmlab.sweeps.compare
 runs the sweep and writes it."""
 
 
+from lstmlab.i18n import speaking
 from lstmlab.render import page
 from lstmlab.render.figures import sequences_figure, solved_figure
 from lstmlab.render.page import Picture, Report, Section
@@ -52,5 +53,6 @@ def report_files(document: ComparisonDocument) -> dict[str, bytes]:
         " ".join(document.command),
         f"lstmlab {document.versions['lstmlab']}",
     )
-    pictures = {FIGURE_SOLVED: solved_figure(document), FIGURE_SEQUENCES: sequences_figure(document)}
+    with speaking("en"):  # the figures in the report's language (they follow the one they are drawn in)
+        pictures = {FIGURE_SOLVED: solved_figure(document), FIGURE_SEQUENCES: sequences_figure(document)}
     return page.report_files(report, pictures, document)

@@ -18,7 +18,7 @@ import numpy as np
 from lstmlab.engine.cell import PANEL_NAMES
 from lstmlab.errors import DataError
 from lstmlab.i18n import _
-from lstmlab.model.inspection import HeatmapFile, Inspection
+from lstmlab.model.inspection import PAD_LABEL, HeatmapFile, Inspection
 from lstmlab.render.text import shown
 
 DPI = 100
@@ -89,6 +89,7 @@ def heatmap_figure(inspection: Inspection):
     axes = figure.subplots(*grid(len(names)), squeeze=False).ravel()
     for ax in axes[len(names) :]:
         ax.set_axis_off()
+    ticks = [_("pad") if label == PAD_LABEL else shown(label) for label in inspection.labels]
     for ax, name in zip(axes, names, strict=False):
         values = inspection.values[name].T  # (units, steps)
         if name not in SIGNED:
@@ -97,12 +98,12 @@ def heatmap_figure(inspection: Inspection):
             limit = max(1.0, float(np.abs(values).max())) if name == "c" else 1.0
             scale = {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit}
         image = ax.imshow(values, aspect="auto", interpolation="nearest", **scale)
-        ax.set_title(PANEL_NAMES[name], fontsize=10)
-        ax.set_xticks(range(inspection.steps), [shown(label) for label in inspection.labels], fontsize=8)
+        ax.set_title(_(PANEL_NAMES[name]), fontsize=10)
+        ax.set_xticks(range(inspection.steps), ticks, fontsize=8)
         step = max(1, inspection.units // 10)
         ax.set_yticks(range(0, inspection.units, step))
         ax.tick_params(axis="y", labelsize=7)
-        ax.set_ylabel("unit", fontsize=8)
+        ax.set_ylabel(_("unit"), fontsize=8)
         figure.colorbar(image, ax=ax, fraction=0.08, pad=0.02, aspect=40)
     figure.suptitle(f"{inspection.input!r} → {inspection.predicted!r} (p = {inspection.probability:.2f})", fontsize=11)
     return figure

@@ -16,9 +16,16 @@ from lstmlab.engine.runner import RunResult
 from lstmlab.i18n import _, ngettext, translate
 from lstmlab.model.generation import StatefulDemonstrations, demonstrations_of
 from lstmlab.model.inspection import Inspection, memory, summarise
-from lstmlab.render.figures import accuracy_figure, gradients_figure, overview_figure, sequences_figure, solved_figure
+from lstmlab.render.figures import (
+    accuracy_figure,
+    accuracy_title,
+    gradients_figure,
+    overview_figure,
+    sequences_figure,
+    solved_figure,
+)
 from lstmlab.render.heatmap import heatmap_png
-from lstmlab.render.tasks import comparison_rows, distances_shown, reach_lines
+from lstmlab.render.tasks import comparison_rows, distances_shown, model_state, reach_lines
 from lstmlab.render.text import (
     COLUMNS,
     accuracy_line,
@@ -158,7 +165,7 @@ def run_html(document: RunDocument) -> str:
     tutorial = experiment.tutorial_accuracy if experiment is not None else None
     if document.statistics is not None:
         accuracies = [s.accuracy for s in document.seeds]
-        title = _("{experiment}: accuracy of {n} seeds").format(experiment=document.experiment, n=len(accuracies))
+        title = accuracy_title(document.experiment, len(accuracies))
         picture = image(accuracy_figure(title, accuracies, tutorial, document.train_patterns), title)
         parts.append(distribution_html(document.statistics, picture))
     else:
@@ -249,8 +256,7 @@ def gradients_html(document: GradientsDocument) -> str:
     distances = distances_shown(len(document.curves[0].hidden.median))
     rows = []
     for curve in document.curves:
-        trained = _("trained ({solved}/{seeds} solved)").format(solved=curve.solved, seeds=len(document.seeds))
-        state = trained if curve.trained else _("untrained")
+        state = model_state(curve, len(document.seeds))
         rows.append([curve.cell, state, *(f"{curve.hidden.median[k]:.1e}" for k in distances)])
     lag = ", " + _("lag {value}").format(value=document.lag) if document.lag is not None else ""
     title = _("{task}{lag}: |dL/dh| k steps before the last (median over {n} seeds)")

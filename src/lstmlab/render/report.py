@@ -7,8 +7,9 @@ HTML), and its figures. `lstmlab.sweeps.experiment_jobs.reproduce` runs the swee
 
 from collections.abc import Sequence
 
+from lstmlab.i18n import speaking
 from lstmlab.render import page
-from lstmlab.render.figures import accuracy_figure, curves_figure, overview_figure
+from lstmlab.render.figures import accuracy_figure, accuracy_title, curves_figure, curves_title, overview_figure
 from lstmlab.render.page import Picture, Report, Section
 from lstmlab.render.text import COLUMNS, changes_line, percent, settings_line, summary_line, summary_rows
 from lstmlab.results.reproduction import ExperimentOutcome, ReproductionDocument
@@ -87,14 +88,12 @@ def figures(document: ReproductionDocument) -> dict[str, bytes]:
     for e in document.experiments:
         seeds = len(e.per_seed)
         pictures[e.figures.accuracy] = accuracy_figure(
-            f"{e.experiment}: accuracy of {seeds} seeds",
+            accuracy_title(e.experiment, seeds),
             [s.accuracy for s in e.per_seed],
             e.tutorial_accuracy * 100,
             e.train_patterns,
         )
-        pictures[e.figures.curves] = curves_figure(
-            f"{e.experiment}: training over {seeds} seeds", e.curves.loss, e.curves.accuracy
-        )
+        pictures[e.figures.curves] = curves_figure(curves_title(e.experiment, seeds), e.curves.loss, e.curves.accuracy)
     return pictures
 
 
@@ -104,5 +103,7 @@ def report(document: ReproductionDocument) -> Report:
 
 
 def report_files(document: ReproductionDocument) -> dict[str, bytes]:
-    """Every file of the report folder: relative path -> bytes."""
-    return page.report_files(report(document), figures(document), document)
+    """Every file of the report folder: relative path -> bytes, in English, as its text is
+    (the figures follow the language they are drawn in)."""
+    with speaking("en"):
+        return page.report_files(report(document), figures(document), document)

@@ -161,6 +161,13 @@ TASK_RENDERERS["comparison"] = comparison_lines
 # --- gradients ---------------------------------------------------------------------------------
 
 
+def model_state(curve, seeds: int) -> str:
+    """'trained (3/5 solved)' or 'untrained': which model a gradient curve measured."""
+    if not curve.trained:
+        return _("untrained")
+    return _("trained ({solved}/{seeds} solved)").format(solved=curve.solved, seeds=seeds)
+
+
 def distances_shown(steps: int) -> list[int]:
     return sorted({k for k in (0, 1, 10, 50, steps // 2, steps - 1) if 0 <= k < steps})
 
@@ -176,8 +183,7 @@ def gradients_lines(document) -> list:
     for k in shown:
         table.add_column(f"k={k}", justify="right")
     for curve in document.curves:
-        trained = _("trained ({solved}/{seeds} solved)").format(solved=curve.solved, seeds=len(document.seeds))
-        state = trained if curve.trained else _("untrained")
+        state = model_state(curve, len(document.seeds))
         table.add_row(curve.cell, state, *(f"{curve.hidden.median[k]:.1e}" for k in shown))
     out = [
         table,
