@@ -329,3 +329,16 @@ def test_an_ascii_terminal_gets_escapes_not_a_crash():
     assert done.stdout.isascii() and "\\u042d" in done.stdout  # Cyrillic, escaped
     done = subprocess.run([*LSTMLAB, "run", "nope"], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2 and done.stderr.startswith("\\u041e\\u0448\\u0438\\u0431\\u043a\\u0430: ")
+
+
+def test_an_interrupt_while_the_options_are_read_is_the_same_line(monkeypatch):
+    """Typer turns a KeyboardInterrupt while it reads the options into a silent status 130 (a
+    signal just after start-up): it is `Interrupted.` as everywhere else."""
+    from lstmlab.cli.group import OneLineErrors
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OneLineErrors, "make_context", interrupted)
+    result = invoke("list")
+    assert (result.exit_code, result.output) == (130, "Interrupted.\n")

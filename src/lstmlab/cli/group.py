@@ -40,6 +40,8 @@ class OneLineErrors(typer.core.TyperGroup):
             _usable_streams()
             localize(self)  # the help, in the language of this call
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            if code == 130:  # Typer's own word for an interrupt while it reads the options
+                raise _Interrupted()
         except typer.TyperException as e:  # click's usage errors: unknown option, not a number, ...
             line = in_our_words(" ".join(e.format_message().split()))
             err.print(_("Error: {message}").format(message=line), markup=False)
@@ -48,11 +50,7 @@ class OneLineErrors(typer.core.TyperGroup):
             err.print(_("Error: {message}").format(message=e), markup=False)
             sys.exit(2)
         except (_Interrupted, KeyboardInterrupt, typer.Abort):
-            _disarm_timer()  # a KeyboardInterrupt still due must not strike while the process exits
-            err.print(_("Interrupted."), markup=False)
-            # At once: an interrupt that cut an import short (numpy's, JAX's) can leave Python
-            # set to end itself by SIGINT at its teardown, whatever the status asked for.
-            _finish(128 + _signal_received[-1] if _signal_received else 130, teardown=False)
+            _say_interrupted()
         except ReaderGone:
             _quiet_stdout()
             sys.exit(0)
@@ -110,6 +108,14 @@ def _raise_keyboard_interrupt(signum, frame):
         _interrupt_soon()
         return
     raise KeyboardInterrupt
+
+
+def _say_interrupted() -> None:
+    _disarm_timer()  # a KeyboardInterrupt still due must not strike while the process exits
+    err.print(_("Interrupted."), markup=False)
+    # At once: an interrupt that cut an import short (numpy's, JAX's) can leave Python set to
+    # end itself by SIGINT at its teardown, whatever the status asked for.
+    _finish(128 + _signal_received[-1] if _signal_received else 130, teardown=False)
 
 
 def _disarm_timer() -> None:
