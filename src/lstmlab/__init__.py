@@ -33,6 +33,7 @@ _PUBLIC = {
     "lstmlab.results.catalogue": ("experiment_list",),
     "lstmlab.results.comparison": ("compare_cells",),
     "lstmlab.results.gradient_flow": ("gradients",),
+    "lstmlab.results.training_step": ("TrainingStep", "training_step"),
     "lstmlab.engine.runner": ("RunResult", "run"),
     "lstmlab.results.run": ("RunDocument", "run_document", "run_distribution", "run_experiment"),
     "lstmlab.engine.runtime": ("enable_compile_cache", "use_cpu_cores"),

@@ -49,6 +49,20 @@ class Batches(NamedTuple):
     mask: jax.Array  # (batches, batch, time)
     y: jax.Array  # (batches, batch)
     weight: jax.Array  # (batches, batch): 0 for the rows that pad a short last batch
+    index: jax.Array  # (batches, batch): which training pattern each row is
+
+
+class BatchUpdate(NamedTuple):
+    """One training step, all of it: what an epoch keeps (carry, nll, correct) and what only a
+    look at the step needs (the compiled epoch drops those)."""
+
+    carry: BatchCarry  # the weights and Adam state after the step
+    loss: jax.Array  # the batch's mean cross-entropy, the number the gradient is taken of
+    nll: jax.Array  # (batch,) each sample's cross-entropy
+    correct: jax.Array  # (batch,) 1.0 where the sample's most likely symbol is its target
+    logits: jax.Array  # (batch, classes)
+    grads: dict  # d loss / d weights, shaped as the weights
+    updates: dict  # what Adam (or SGD) adds to each weight
 
 
 def make_optimizer(config: Config):
@@ -64,12 +78,16 @@ class Trainer:
     """Pure functions for one config and one training set.
 
     init(key) -> TrainState;  run_epochs(state, epochs) -> (state, EpochMetrics);
-    epochs is static. All work on one seed; `jax.jit(jax.vmap(trainer.train))(keys)` trains many.
+    epochs is static; an epoch is `batch_update` over `epoch_batches(state)`. All work on
+    one seed; `jax.jit(jax.vmap(trainer.train))(keys)` trains many.
     """
 
     config: Config
     init: Callable[[jax.Array], TrainState]
     run_epochs: Callable[[TrainState, int], tuple[TrainState, EpochMetrics]]
+    # The pieces an epoch is made of, for a look at one step (results.training_step):
+    epoch_batches: Callable[[TrainState], Batches]  # the batches of the state's next epoch
+    batch_update: Callable[[BatchCarry, Batches], BatchUpdate]  # one batch: gradient and update
 
     def train(self, key: jax.Array) -> tuple[TrainState, EpochMetrics]:
         """The whole run in one call: every epoch of the config, from the key's initialisation."""
@@ -97,27 +115,34 @@ def make_train(config: Config, patterns: Patterns) -> Trainer:
         logits, final = forward(params, x, mask, state, **how)
         nll = optax.softmax_cross_entropy_with_integer_labels(logits, y)
         correct = (jnp.argmax(logits, axis=-1) == y).astype(jnp.float32)
-        return jnp.sum(weight * nll) / jnp.sum(weight), (final, nll, correct)
+        return jnp.sum(weight * nll) / jnp.sum(weight), (final, nll, correct, logits)
 
     grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
 
-    def batch_step(carry: BatchCarry, b: Batches):
+    def batch_update(carry: BatchCarry, b: Batches) -> BatchUpdate:
         # A stateful model starts each batch from the last one's state, without a gradient
         # through it (Keras truncates backpropagation at the batch boundary).
         start = jax.lax.stop_gradient(carry.lstm_state) if config.stateful else zero_state((batch,), config.units)
-        (_, (final, nll, correct)), grads = grad_fn(carry.params, b.x, b.mask, b.y, b.weight, start)
+        (loss, (final, nll, correct, logits)), grads = grad_fn(carry.params, b.x, b.mask, b.y, b.weight, start)
         updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params)
         params = optax.apply_updates(carry.params, updates)
-        return BatchCarry(params, opt_state, final), (jnp.sum(b.weight * nll), jnp.sum(b.weight * correct))
+        return BatchUpdate(BatchCarry(params, opt_state, final), loss, nll, correct, logits, grads, updates)
+
+    def batch_step(carry: BatchCarry, b: Batches):
+        step = batch_update(carry, b)
+        return step.carry, (jnp.sum(b.weight * step.nll), jnp.sum(b.weight * step.correct))
 
     def epoch_batches(key: jax.Array) -> Batches:
         order = jax.random.permutation(key, samples) if config.shuffle else jnp.arange(samples)
         order = jnp.concatenate([order, jnp.zeros(n_padded, order.dtype)]).reshape(n_batches, batch)
         weight = (jnp.arange(n_batches * batch) < samples).astype(jnp.float32).reshape(n_batches, batch)
-        return Batches(*(jnp.asarray(a)[order] for a in (x_all, mask_all, y_all)), weight)
+        return Batches(*(jnp.asarray(a)[order] for a in (x_all, mask_all, y_all)), weight, order)
+
+    def batches_of(state: TrainState) -> Batches:
+        return epoch_batches(jax.random.fold_in(state.shuffle_key, state.epoch))
 
     def run_epoch(state: TrainState, _):
-        batches = epoch_batches(jax.random.fold_in(state.shuffle_key, state.epoch))
+        batches = batches_of(state)
         # Every epoch starts from a zero state: the stateful model's reset at the epoch's end.
         carry = BatchCarry(state.params, state.opt_state, zero_state((batch,), config.units))
         carry, (loss_sums, correct_sums) = jax.lax.scan(batch_step, carry, batches)
@@ -127,7 +152,7 @@ def make_train(config: Config, patterns: Patterns) -> Trainer:
     def run_epochs(state: TrainState, epochs: int) -> tuple[TrainState, EpochMetrics]:
         return jax.lax.scan(run_epoch, state, None, length=epochs)
 
-    return Trainer(config=config, init=init, run_epochs=run_epochs)
+    return Trainer(config, init, run_epochs, epoch_batches=batches_of, batch_update=batch_update)
 
 
 def seed_keys(seeds: Sequence[int]) -> jax.Array:
